@@ -1,0 +1,139 @@
+# xenvgpu — one top-level Makefile.
+#
+#   make            build everything (-Wall -Wextra -Werror)
+#   make check      install what is missing, then run every test suite
+#   make run        the main job (see README)
+#   make bench      benchmarks with same-run baselines (not tests)
+#   make format     reformat with .clang-format; format-check verifies it
+#
+# Source lists are wildcards: a new common/foo.c, tests/unit/test-foo.c,
+# tests/fuzz/fuzz-foo.c or tests/bench/bench-foo.c is picked up as is.
+
+CC       ?= cc
+CLANG    ?= clang
+B        := build
+CSTD     := -std=gnu11
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wpointer-arith -Wvla
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Itests/lib
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(CSTD) $(WARN) -fno-strict-aliasing
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+# The CPU reference computations must not be contracted into FMAs.
+CFLAGS   += -ffp-contract=off
+LDLIBS_T := -lcunit -lpthread -lm
+
+COMMON_SRCS := $(wildcard common/*.c)
+TLIB_SRCS   := $(wildcard tests/lib/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz-*.c)
+BENCH_SRCS  := $(wildcard tests/bench/bench-*.c)
+HEADERS     := $(wildcard common/*.h tests/lib/*.h)
+
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+TLIB_OBJS   := $(TLIB_SRCS:%.c=$(B)/%.o)
+UNIT_BINS   := $(UNIT_SRCS:%.c=$(B)/%)
+BENCH_BINS  := $(BENCH_SRCS:%.c=$(B)/%)
+SAN_COMMON  := $(COMMON_SRCS:%.c=$(B)/san/%.o)
+SAN_TLIB    := $(TLIB_SRCS:%.c=$(B)/san/%.o)
+SAN_BINS    := $(UNIT_SRCS:%.c=$(B)/san/%)
+FUZZ_BINS   := $(FUZZ_SRCS:%.c=$(B)/fuzz/%)
+HDR_STAMPS  := $(HEADERS:%.h=$(B)/hdr/%.ok)
+
+FUZZ_SECONDS ?= 30
+
+.PHONY: all deps check unit unit-san fuzz fuzz-build hdrcheck bench \
+        format format-check clean
+.DELETE_ON_ERROR:
+
+all: $(B)/libxvcommon.a $(UNIT_BINS) $(BENCH_BINS) hdrcheck
+
+deps:
+	@tools/install-deps.sh
+
+# ---- the common core ------------------------------------------------------
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libxvcommon.a: $(COMMON_OBJS)
+	$(AR) rcs $@ $^
+
+$(B)/libxvtest.a: $(TLIB_OBJS)
+	$(AR) rcs $@ $^
+
+# ---- unit suites (CUnit) --------------------------------------------------
+$(UNIT_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_T)
+
+$(BENCH_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread -lm
+
+# ---- the same suites under ASan + UBSan -----------------------------------
+$(B)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/san/libxvcommon.a: $(SAN_COMMON)
+	$(AR) rcs $@ $^
+
+$(B)/san/libxvtest.a: $(SAN_TLIB)
+	$(AR) rcs $@ $^
+
+$(SAN_BINS): $(B)/san/%: $(B)/san/%.o $(B)/san/libxvtest.a \
+		$(B)/san/libxvcommon.a
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_T)
+
+# ---- libFuzzer targets (clang) --------------------------------------------
+FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+             -fno-sanitize-recover=all $(CSTD) $(WARN)
+$(FUZZ_BINS): $(B)/fuzz/%: %.c $(COMMON_SRCS) $(TLIB_SRCS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) -o $@ $< $(COMMON_SRCS) $(TLIB_SRCS)
+
+# ---- every header compiles on its own -------------------------------------
+hdrcheck: $(HDR_STAMPS)
+$(B)/hdr/%.ok: %.h
+	@mkdir -p $(@D)
+	@echo '#include "$(notdir $<)"' | \
+		$(CC) $(CPPFLAGS) -I$(dir $<) $(CSTD) $(WARN) -fsyntax-only -x c -
+	@touch $@
+
+# ---- running ---------------------------------------------------------------
+unit: $(UNIT_BINS)
+	@tests/run-suites.sh unit $(UNIT_BINS)
+
+unit-san: $(SAN_BINS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run-suites.sh unit-san $(SAN_BINS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-san
+	@$(MAKE) --no-print-directory fuzz
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BENCH_BINS)
+	@tests/run-bench.sh $(B)/bench $(BENCH_BINS)
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@clang-format --dry-run -Werror $(FORMAT_FILES)
+	@echo "format-check: $(words $(FORMAT_FILES)) files clean"
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
