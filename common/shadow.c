@@ -1,0 +1,1028 @@
+/*
+ * shadow.c — the shadow engine (see shadow.h for the concepts).
+ *
+ * Trusts: the pin and table ops (host components) and the caller's
+ * single-thread discipline. Does not trust: a single bit of guest memory.
+ * Guest table pages are copied once into node->copy and decided from the
+ * copy only; every guest entry goes through xv_pte_guest_check; every
+ * index is a VA index masked to 0..511; recursion depth is the fixed
+ * number of levels; the number of nodes is bounded by max_tables.
+ *
+ * Invariants (checked by tests/unit/test-shadow.c):
+ *  - node->copy[i] is the guest entry slot i was last shadowed from.
+ *  - A leaf slot in SLOT_LIVE holds exactly one pin of u.leaf.pinned[i]
+ *    with the access its shadow entry's W bit says; no other slot state
+ *    holds a pin.
+ *  - A non-leaf slot in SLOT_LIVE has a child node; in SLOT_SCRATCH_* its
+ *    shadow entry points at the scratch table of the level below.
+ *  - An L1 node is either huge (no table; parent entry is a 2 MiB leaf
+ *    built from u.leaf.sentry[0]) or has a table equal to u.leaf.sentry.
+ */
+#include "shadow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+
+enum slot_state {
+	SLOT_ABSENT = 0,    /* guest entry not present: shadow entry 0 */
+	SLOT_LIVE,          /* shadowed: pinned leaf or child node */
+	SLOT_SCRATCH_BAD,   /* invalid guest entry: scratch */
+	SLOT_SCRATCH_RETRY, /* pin/read failed or limit hit: scratch, retry
+			     * on resync */
+};
+
+/* What a guest page that cannot be read is taken to contain: an invalid
+ * entry everywhere, so its whole range resolves to scratch. */
+#define POISON_ENTRY (~0ull)
+
+struct sh_node {
+	struct sh_node *parent;
+	uint64_t va; /* first GPU VA this table maps */
+	xv_gaddr_t gaddr;
+	uint64_t *table; /* NULL for a huge L1 node */
+	xv_iova_t table_iova;
+	/* OOS set membership (per-level list, LRU by stamp). */
+	struct sh_node *oos_prev, *oos_next;
+	uint64_t stamp;
+	uint32_t idle;
+	bool tracked;
+	bool huge;
+	uint8_t level;
+	uint16_t pidx;   /* index in the parent */
+	uint16_t n_live; /* leaf: pinned slots */
+	uint8_t state[XV_PT_ENTRIES];
+	uint64_t copy[XV_PT_ENTRIES]; /* private copy / OOS snapshot */
+	union {
+		struct sh_node *child[XV_PT_ENTRIES];
+		struct {
+			uint64_t sentry[XV_PT_ENTRIES]; /* 4 KiB entries */
+			xv_gaddr_t pinned[XV_PT_ENTRIES];
+		} leaf;
+	} u;
+};
+
+struct xv_shadow_vgpu {
+	const struct xv_shadow_table_ops *tops;
+	void *tctx;
+	xv_iova_t scratch_iova;
+	/* Scratch chain: stab[1] is an L1 table whose entries all map the
+	 * scratch page, stab[2] an L2 table → stab[1], stab[3] → stab[2]. */
+	uint64_t *stab[XV_PT_LEVELS];
+	xv_iova_t stab_iova[XV_PT_LEVELS];
+	uint32_t oos_limit;
+	uint32_t oos_used;
+	uint32_t oos_pressure; /* refused track requests not yet repaid */
+};
+
+/* Work buffers of leaf_apply (never nested; one thread per shadow). */
+struct leaf_work {
+	uint16_t idx[XV_PT_ENTRIES];
+	uint64_t nsentry[XV_PT_ENTRIES];
+	uint8_t nstate[XV_PT_ENTRIES];
+	/* [0]: READ, [1]: READWRITE */
+	xv_gaddr_t pg[2][XV_PT_ENTRIES];
+	uint16_t pk[2][XV_PT_ENTRIES];
+	unsigned int pn[2];
+	struct xv_pin pins[XV_PT_ENTRIES];
+	bool ok[XV_PT_ENTRIES];
+	xv_gaddr_t old[2][XV_PT_ENTRIES];
+	unsigned int on[2];
+};
+
+struct xv_shadow {
+	struct xv_shadow_vgpu *vgpu;
+	const struct xv_pin_ops *pin;
+	void *pin_ctx;
+	xv_tlb_invalidate_fn tlb;
+	void *tlb_ctx;
+	uint32_t max_tables;
+	uint32_t oos_idle;
+	bool oos;
+	bool has_root;
+	int err; /* first host-side error of the current call */
+	struct sh_node *root;
+	struct sh_node *oos_head[XV_PT_LEVELS + 1];
+	uint64_t clock;
+	struct xv_shadow_stats st;
+	struct leaf_work w;
+};
+
+static const enum xv_pin_access access_of[2] = {XV_PIN_READ,
+						XV_PIN_READWRITE};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+static void note_err(struct xv_shadow *sh, int rc)
+{
+	if (rc && !sh->err)
+		sh->err = rc;
+}
+
+static void tlb_flush(struct xv_shadow *sh, uint64_t va, uint64_t len)
+{
+	sh->st.tlb_invalidations++;
+	if (sh->tlb)
+		sh->tlb(sh->tlb_ctx, va, len);
+}
+
+static uint64_t scratch_entry(const struct xv_shadow *sh, unsigned int level)
+{
+	if (level == 1)
+		return xv_pte_shadow_leaf(sh->vgpu->scratch_iova, 0);
+	return xv_pte_shadow_table(sh->vgpu->stab_iova[level - 1]);
+}
+
+static uint64_t node_span(const struct sh_node *n)
+{
+	return xv_pt_span(n->level) * XV_PT_ENTRIES;
+}
+
+static bool is_scratch_state(uint8_t s)
+{
+	return s == SLOT_SCRATCH_BAD || s == SLOT_SCRATCH_RETRY;
+}
+
+static void set_state(struct xv_shadow *sh, struct sh_node *n, unsigned int i,
+		      uint8_t s)
+{
+	uint8_t old = n->state[i];
+
+	if (old == s)
+		return;
+	if (is_scratch_state(old))
+		sh->st.scratch_entries--;
+	if (is_scratch_state(s)) {
+		sh->st.scratch_entries++;
+		sh->st.scratch_events++;
+	}
+	if (n->level == 1) {
+		if (old == SLOT_LIVE) {
+			n->n_live--;
+			sh->st.pinned_leaves--;
+		}
+		if (s == SLOT_LIVE) {
+			n->n_live++;
+			sh->st.pinned_leaves++;
+		}
+	}
+	n->state[i] = s;
+}
+
+static int table_alloc(struct xv_shadow_vgpu *v, uint64_t **t, xv_iova_t *iova)
+{
+	int rc = v->tops->alloc(v->tctx, t, iova);
+
+	if (rc == 0 && (!*t || (*iova & ~XV_PTE_FRAME_MASK))) {
+		/* A table the device could not reach by its entry. */
+		v->tops->free(v->tctx, *t, *iova);
+		rc = -EINVAL;
+	}
+	if (rc)
+		*t = NULL;
+	return rc;
+}
+
+/*
+ * Copy n entries starting at index first of guest page g into dst: pin it
+ * READ, copy once, barrier, unpin. Only dst is used afterwards.
+ */
+static int read_guest(struct xv_shadow *sh, xv_gaddr_t g, unsigned int first,
+		      unsigned int n, uint64_t *dst)
+{
+	struct xv_pin pin;
+	int rc;
+
+	rc = sh->pin->pin_batch(sh->pin_ctx, &g, 1, XV_PIN_READ, &pin);
+	if (rc)
+		return rc < 0 ? rc : -EFAULT;
+	if (pin.page)
+		memcpy(dst, (const uint64_t *)pin.page + first,
+		       n * sizeof(*dst));
+	xv_barrier();
+	sh->pin->unpin_batch(sh->pin_ctx, &g, 1, XV_PIN_READ);
+	return pin.page ? 0 : -EFAULT;
+}
+
+/* ---- OOS set ------------------------------------------------------------ */
+
+static void oos_untrack(struct xv_shadow *sh, struct sh_node *n)
+{
+	if (!n->tracked)
+		return;
+	if (n->oos_prev)
+		n->oos_prev->oos_next = n->oos_next;
+	else
+		sh->oos_head[n->level] = n->oos_next;
+	if (n->oos_next)
+		n->oos_next->oos_prev = n->oos_prev;
+	n->oos_prev = n->oos_next = NULL;
+	n->tracked = false;
+	sh->vgpu->oos_used--;
+	sh->st.oos_pages--;
+}
+
+/* Put n in the OOS set or refresh it; false when the budget is spent. */
+static bool oos_track(struct xv_shadow *sh, struct sh_node *n)
+{
+	struct xv_shadow_vgpu *v = sh->vgpu;
+
+	if (!n->tracked) {
+		if (v->oos_used >= v->oos_limit) {
+			if (v->oos_pressure < v->oos_limit)
+				v->oos_pressure++;
+			sh->st.oos_overflows++;
+			return false;
+		}
+		n->oos_prev = NULL;
+		n->oos_next = sh->oos_head[n->level];
+		if (n->oos_next)
+			n->oos_next->oos_prev = n;
+		sh->oos_head[n->level] = n;
+		n->tracked = true;
+		v->oos_used++;
+		sh->st.oos_pages++;
+	}
+	n->stamp = ++sh->clock;
+	n->idle = 0;
+	return true;
+}
+
+static struct sh_node *oos_lru(struct xv_shadow *sh)
+{
+	struct sh_node *best = NULL;
+
+	for (unsigned int l = 1; l <= XV_PT_LEVELS; l++)
+		for (struct sh_node *n = sh->oos_head[l]; n; n = n->oos_next)
+			if (!best || n->stamp < best->stamp)
+				best = n;
+	return best;
+}
+
+/* ---- node lifetime ----------------------------------------------------- */
+
+static void unpin_lists(struct xv_shadow *sh, xv_gaddr_t (*g)[XV_PT_ENTRIES],
+			unsigned int *cnt)
+{
+	for (unsigned int a = 0; a < 2; a++) {
+		if (cnt[a])
+			sh->pin->unpin_batch(sh->pin_ctx, g[a], cnt[a],
+					     access_of[a]);
+		cnt[a] = 0;
+	}
+}
+
+/*
+ * Free n and its subtree: pins, tables, OOS membership. The caller has
+ * already unlinked n from the live tree and invalidated its range.
+ */
+static void node_destroy(struct xv_shadow *sh, struct sh_node *n)
+{
+	if (!n)
+		return;
+	oos_untrack(sh, n);
+	if (n->level == 1) {
+		xv_gaddr_t(*g)[XV_PT_ENTRIES] = sh->w.old;
+		unsigned int cnt[2] = {0, 0};
+
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
+			if (n->state[i] == SLOT_LIVE) {
+				unsigned int a =
+					!!(n->u.leaf.sentry[i] & XV_PTE_W);
+
+				g[a][cnt[a]++] = n->u.leaf.pinned[i];
+			}
+			set_state(sh, n, i, SLOT_ABSENT);
+		}
+		unpin_lists(sh, g, cnt);
+		if (n->huge)
+			sh->st.huge_leaves--;
+	} else {
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
+			struct sh_node *c = n->u.child[i];
+
+			n->u.child[i] = NULL;
+			node_destroy(sh, c);
+			set_state(sh, n, i, SLOT_ABSENT);
+		}
+	}
+	if (n->table) {
+		sh->vgpu->tops->free(sh->vgpu->tctx, n->table, n->table_iova);
+		sh->st.shadow_tables--;
+	}
+	sh->st.guest_tables--;
+	free(n);
+}
+
+static uint64_t leaf_flags(uint64_t sentry)
+{
+	return sentry & (XV_PTE_W | XV_PTE_NS);
+}
+
+/* The 512 leaves of n can be one 2 MiB leaf. */
+static bool leaf_huge_ok(const struct sh_node *n)
+{
+	const uint64_t *s = n->u.leaf.sentry;
+	xv_iova_t base;
+	uint64_t f;
+
+	if (n->n_live != XV_PT_ENTRIES)
+		return false;
+	base = xv_pte_shadow_addr(s[0]);
+	if (base & ~XV_PT_HUGE_MASK)
+		return false;
+	f = leaf_flags(s[0]);
+	for (unsigned int i = 1; i < XV_PT_ENTRIES; i++)
+		if (s[i] != xv_pte_shadow_leaf(base + ((uint64_t)i << 12), f))
+			return false;
+	return true;
+}
+
+/* The entry n's parent holds for it. */
+static uint64_t node_parent_entry(const struct sh_node *n)
+{
+	if (n->huge)
+		return xv_pte_shadow_huge(xv_pte_shadow_addr(n->u.leaf.sentry[0]),
+					  leaf_flags(n->u.leaf.sentry[0]));
+	return xv_pte_shadow_table(n->table_iova);
+}
+
+/* Store a live shadow entry if it changes; true if it did. */
+static bool slot_store(uint64_t *table, unsigned int i, uint64_t val)
+{
+	if (table[i] == val)
+		return false;
+	xv_pte_store(&table[i], val);
+	return true;
+}
+
+/*
+ * L1 node n cannot get the table it needs: point its parent slot at the
+ * scratch chain and free n. Old pins in the work lists are dropped after
+ * the invalidation, before n's own.
+ */
+static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
+{
+	struct sh_node *p = n->parent;
+
+	p->u.child[n->pidx] = NULL;
+	set_state(sh, p, n->pidx, SLOT_SCRATCH_RETRY);
+	slot_store(p->table, n->pidx, scratch_entry(sh, p->level));
+	tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
+	unpin_lists(sh, sh->w.old, sh->w.on);
+	node_destroy(sh, n);
+}
+
+/* Pin m pages (one access); all-or-nothing batch, then one at a time. */
+static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
+		      unsigned int m, enum xv_pin_access access,
+		      struct xv_pin *out, bool *ok)
+{
+	if (!m)
+		return;
+	if (sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0) {
+		for (unsigned int j = 0; j < m; j++)
+			ok[j] = true;
+	} else {
+		for (unsigned int j = 0; j < m; j++)
+			ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1,
+						   access, &out[j]) == 0;
+	}
+	for (unsigned int j = 0; j < m; j++) {
+		if (ok[j] && (out[j].iova & ~XV_PTE_FRAME_MASK)) {
+			/* An IOVA an entry cannot hold: refuse it. */
+			sh->pin->unpin_batch(sh->pin_ctx, &g[j], 1, access);
+			ok[j] = false;
+		}
+	}
+}
+
+/*
+ * Re-shadow the cnt leaf slots listed in sh->w.idx of L1 node n from
+ * n->copy. live: n is reachable by the device (publish with stores and
+ * invalidations); otherwise n is being built. Returns 1 if n was freed
+ * (split without memory), -ENOMEM if a new node got no table, else 0.
+ */
+static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
+		      unsigned int cnt, bool live)
+{
+	struct leaf_work *w = &sh->w;
+	unsigned int lo = XV_PT_ENTRIES, hi = 0;
+	bool was_huge = n->huge, now_huge;
+
+	if (!cnt)
+		return 0;
+	sh->st.entries_reshadowed += cnt;
+	w->pn[0] = w->pn[1] = 0;
+	w->on[0] = w->on[1] = 0;
+	for (unsigned int k = 0; k < cnt; k++) {
+		uint64_t g = n->copy[w->idx[k]];
+
+		switch (xv_pte_guest_check(g, 1, NULL)) {
+		case XV_PTE_ABSENT:
+			w->nstate[k] = SLOT_ABSENT;
+			w->nsentry[k] = 0;
+			break;
+		case XV_PTE_VALID: {
+			unsigned int a = !!(g & XV_PTE_W);
+
+			w->pk[a][w->pn[a]] = (uint16_t)k;
+			w->pg[a][w->pn[a]++] = xv_pte_guest_addr(g);
+			break;
+		}
+		default:
+			sh->st.bad_entries++;
+			w->nstate[k] = SLOT_SCRATCH_BAD;
+			w->nsentry[k] = scratch_entry(sh, 1);
+			break;
+		}
+	}
+	/* New pins first: the old ones are dropped only after the stores. */
+	for (unsigned int a = 0; a < 2; a++) {
+		pin_group(sh, w->pg[a], w->pn[a], access_of[a], w->pins, w->ok);
+		for (unsigned int j = 0; j < w->pn[a]; j++) {
+			unsigned int k = w->pk[a][j];
+			uint64_t g = n->copy[w->idx[k]];
+
+			if (w->ok[j]) {
+				w->nstate[k] = SLOT_LIVE;
+				w->nsentry[k] = xv_pte_shadow_leaf(
+					w->pins[j].iova, leaf_flags(g));
+			} else {
+				sh->st.pin_failures++;
+				w->nstate[k] = SLOT_SCRATCH_RETRY;
+				w->nsentry[k] = scratch_entry(sh, 1);
+			}
+		}
+	}
+	/* Private state: remember the old pins, record the new ones. */
+	for (unsigned int k = 0; k < cnt; k++) {
+		unsigned int i = w->idx[k];
+
+		if (n->state[i] == SLOT_LIVE) {
+			unsigned int a = !!(n->u.leaf.sentry[i] & XV_PTE_W);
+
+			w->old[a][w->on[a]++] = n->u.leaf.pinned[i];
+		}
+		set_state(sh, n, i, w->nstate[k]);
+		n->u.leaf.sentry[i] = w->nsentry[k];
+		n->u.leaf.pinned[i] = w->nstate[k] == SLOT_LIVE
+					      ? xv_pte_guest_addr(n->copy[i])
+					      : 0;
+	}
+	now_huge = leaf_huge_ok(n);
+
+	if (!live) {
+		/* Being built: nothing can see it, no invalidations. */
+		unpin_lists(sh, w->old, w->on);
+		if (now_huge) {
+			n->huge = true;
+			sh->st.huge_leaves++;
+			return 0;
+		}
+		if (!n->table) {
+			int rc = table_alloc(sh->vgpu, &n->table,
+					     &n->table_iova);
+
+			if (rc)
+				return -ENOMEM;
+			sh->st.shadow_tables++;
+		}
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
+			n->table[i] = n->u.leaf.sentry[i];
+		return 0;
+	}
+
+	if (!was_huge && !now_huge) {
+		for (unsigned int k = 0; k < cnt; k++) {
+			unsigned int i = w->idx[k];
+
+			if (slot_store(n->table, i, n->u.leaf.sentry[i])) {
+				lo = i < lo ? i : lo;
+				hi = i > hi ? i : hi;
+			}
+		}
+		if (lo <= hi)
+			tlb_flush(sh, n->va + ((uint64_t)lo << 12),
+				  (uint64_t)(hi - lo + 1) << 12);
+	} else if (now_huge) {
+		struct sh_node *p = n->parent;
+		uint64_t *old_table = n->table;
+
+		n->huge = true;
+		if (slot_store(p->table, n->pidx, node_parent_entry(n)))
+			tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
+		if (!was_huge) {
+			/* Merge: the L1 table is unreachable after the flush. */
+			sh->vgpu->tops->free(sh->vgpu->tctx, old_table,
+					     n->table_iova);
+			n->table = NULL;
+			sh->st.shadow_tables--;
+			sh->st.huge_leaves++;
+			sh->st.huge_merges++;
+		}
+	} else {
+		/* Split: fill a new L1 table, then link it in one store. */
+		struct sh_node *p = n->parent;
+
+		if (table_alloc(sh->vgpu, &n->table, &n->table_iova)) {
+			note_err(sh, -ENOMEM);
+			n->huge = false;
+			sh->st.huge_leaves--;
+			leaf_detach_to_scratch(sh, n);
+			return 1;
+		}
+		sh->st.shadow_tables++;
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
+			n->table[i] = n->u.leaf.sentry[i];
+		n->huge = false;
+		sh->st.huge_leaves--;
+		sh->st.huge_splits++;
+		slot_store(p->table, n->pidx, node_parent_entry(n));
+		tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
+	}
+	unpin_lists(sh, w->old, w->on);
+	return 0;
+}
+
+static int node_create(struct xv_shadow *sh, struct sh_node *parent,
+		       unsigned int pidx, xv_gaddr_t g, struct sh_node **out);
+
+/*
+ * Re-shadow non-leaf slot i of n from n->copy[i]: build the new child
+ * (fully populated, unreachable), store the entry, invalidate, then free
+ * the old subtree.
+ */
+static void nonleaf_replace(struct xv_shadow *sh, struct sh_node *n,
+			    unsigned int i, bool live)
+{
+	uint64_t g = n->copy[i], entry = 0;
+	struct sh_node *old = n->u.child[i], *child = NULL;
+	uint8_t state = SLOT_ABSENT;
+	int rc;
+
+	sh->st.entries_reshadowed++;
+	switch (xv_pte_guest_check(g, n->level, NULL)) {
+	case XV_PTE_ABSENT:
+		break;
+	case XV_PTE_VALID:
+		if (sh->st.guest_tables >= sh->max_tables) {
+			sh->st.table_limit_hits++;
+			state = SLOT_SCRATCH_RETRY;
+			break;
+		}
+		rc = node_create(sh, n, i, xv_pte_guest_addr(g), &child);
+		if (rc) {
+			if (rc == -ENOMEM)
+				note_err(sh, rc);
+			else
+				sh->st.pin_failures++;
+			state = SLOT_SCRATCH_RETRY;
+			break;
+		}
+		state = SLOT_LIVE;
+		entry = node_parent_entry(child);
+		break;
+	default:
+		sh->st.bad_entries++;
+		state = SLOT_SCRATCH_BAD;
+		break;
+	}
+	if (is_scratch_state(state))
+		entry = scratch_entry(sh, n->level);
+	n->u.child[i] = child;
+	set_state(sh, n, i, state);
+	if (live) {
+		if (slot_store(n->table, i, entry))
+			tlb_flush(sh, n->va + i * xv_pt_span(n->level),
+				  xv_pt_span(n->level));
+	} else {
+		n->table[i] = entry;
+	}
+	node_destroy(sh, old);
+}
+
+/* Build the node for guest table g at slot pidx of parent. */
+static int node_create(struct xv_shadow *sh, struct sh_node *parent,
+		       unsigned int pidx, xv_gaddr_t g, struct sh_node **out)
+{
+	struct sh_node *n;
+	int rc;
+
+	*out = NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->parent = parent;
+	n->pidx = (uint16_t)pidx;
+	n->level = (uint8_t)(parent->level - 1);
+	n->va = parent->va + pidx * xv_pt_span(parent->level);
+	n->gaddr = g;
+	rc = read_guest(sh, g, 0, XV_PT_ENTRIES, n->copy);
+	if (rc) {
+		free(n);
+		return rc;
+	}
+	sh->st.guest_tables++;
+	if (n->level > 1) {
+		rc = table_alloc(sh->vgpu, &n->table, &n->table_iova);
+		if (rc) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		sh->st.shadow_tables++;
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
+			if (n->copy[i] & XV_PTE_P)
+				nonleaf_replace(sh, n, i, false);
+	} else {
+		unsigned int cnt = 0;
+
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
+			if (n->copy[i] & XV_PTE_P)
+				sh->w.idx[cnt++] = (uint16_t)i;
+		rc = leaf_apply(sh, n, cnt, false);
+	}
+out:
+	if (rc) {
+		node_destroy(sh, n);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+/*
+ * Re-read the slots of n covering [s, e] (inclusive, clipped) and
+ * re-shadow the ones that changed (force: also retry SLOT_SCRATCH_RETRY).
+ * recurse: descend into unchanged children for the same range. *changed
+ * counts re-shadowed guest entries. Returns 1 if n was freed.
+ */
+static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
+		     uint64_t e, bool recurse, bool force,
+		     unsigned int *changed)
+{
+	uint64_t fresh[XV_PT_ENTRIES];
+	uint64_t end = n->va + node_span(n) - 1;
+	unsigned int a, b, cnt = 0;
+
+	if (s < n->va)
+		s = n->va;
+	if (e > end)
+		e = end;
+	if (s > e)
+		return 0;
+	a = xv_pt_index(s, n->level);
+	b = xv_pt_index(e, n->level);
+	if (read_guest(sh, n->gaddr, a, b - a + 1, fresh + a)) {
+		sh->st.pin_failures++;
+		for (unsigned int i = a; i <= b; i++)
+			fresh[i] = POISON_ENTRY;
+	}
+	if (n->level == 1) {
+		for (unsigned int i = a; i <= b; i++) {
+			if (fresh[i] != n->copy[i] ||
+			    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
+				n->copy[i] = fresh[i];
+				sh->w.idx[cnt++] = (uint16_t)i;
+			}
+		}
+		*changed += cnt;
+		return leaf_apply(sh, n, cnt, true) == 1;
+	}
+	for (unsigned int i = a; i <= b; i++) {
+		if (fresh[i] != n->copy[i] ||
+		    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
+			n->copy[i] = fresh[i];
+			nonleaf_replace(sh, n, i, true);
+			(*changed)++;
+		} else if (recurse && n->u.child[i]) {
+			node_sync(sh, n->u.child[i], s, e, recurse, force,
+				  changed);
+		}
+	}
+	return 0;
+}
+
+/* OOS notification: track every node covering [s, e], or sync it now. */
+static void oos_notify(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
+		       uint64_t e)
+{
+	uint64_t end = n->va + node_span(n) - 1;
+	unsigned int a, b, changed = 0;
+
+	if (s < n->va)
+		s = n->va;
+	if (e > end)
+		e = end;
+	if (s > e)
+		return;
+	if (!oos_track(sh, n)) {
+		if (node_sync(sh, n, s, e, false, false, &changed))
+			return;
+	}
+	if (n->level == 1)
+		return;
+	a = xv_pt_index(s, n->level);
+	b = xv_pt_index(e, n->level);
+	for (unsigned int i = a; i <= b; i++)
+		if (n->u.child[i])
+			oos_notify(sh, n->u.child[i], s, e);
+}
+
+static int take_err(struct xv_shadow *sh)
+{
+	int rc = sh->err;
+
+	sh->err = 0;
+	return rc;
+}
+
+/* ---- public: vGPU --------------------------------------------------------- */
+
+int xv_shadow_vgpu_new(const struct xv_shadow_vgpu_config *cfg,
+		       struct xv_shadow_vgpu **out)
+{
+	struct xv_shadow_vgpu *v = NULL;
+	int rc = -EINVAL;
+
+	if (!out)
+		goto out;
+	*out = NULL;
+	if (!cfg || !cfg->table_ops || !cfg->table_ops->alloc ||
+	    !cfg->table_ops->free || (cfg->scratch_iova & ~XV_PTE_FRAME_MASK))
+		goto out;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	v->tops = cfg->table_ops;
+	v->tctx = cfg->table_ctx;
+	v->scratch_iova = cfg->scratch_iova;
+	v->oos_limit = cfg->oos_pages;
+	for (unsigned int l = 1; l < XV_PT_LEVELS; l++) {
+		uint64_t e = l == 1 ? xv_pte_shadow_leaf(v->scratch_iova, 0)
+				    : xv_pte_shadow_table(v->stab_iova[l - 1]);
+
+		rc = table_alloc(v, &v->stab[l], &v->stab_iova[l]);
+		if (rc)
+			goto out;
+		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
+			v->stab[l][i] = e;
+	}
+	*out = v;
+	v = NULL;
+	rc = 0;
+out:
+	xv_shadow_vgpu_free(v);
+	return rc;
+}
+
+void xv_shadow_vgpu_free(struct xv_shadow_vgpu *v)
+{
+	if (!v)
+		return;
+	for (unsigned int l = 1; l < XV_PT_LEVELS; l++)
+		if (v->stab[l])
+			v->tops->free(v->tctx, v->stab[l], v->stab_iova[l]);
+	free(v);
+}
+
+uint32_t xv_shadow_vgpu_oos_used(const struct xv_shadow_vgpu *v)
+{
+	return v ? v->oos_used : 0;
+}
+
+/* ---- public: shadow -------------------------------------------------------- */
+
+int xv_shadow_new(const struct xv_shadow_config *cfg, struct xv_shadow **out)
+{
+	struct xv_shadow *sh = NULL;
+	int rc = -EINVAL;
+
+	if (!out)
+		goto out;
+	*out = NULL;
+	if (!cfg || !cfg->vgpu || !cfg->pin_ops || !cfg->pin_ops->pin_batch ||
+	    !cfg->pin_ops->unpin_batch)
+		goto out;
+	rc = -ENOMEM;
+	sh = calloc(1, sizeof(*sh));
+	if (!sh)
+		goto out;
+	sh->vgpu = cfg->vgpu;
+	sh->pin = cfg->pin_ops;
+	sh->pin_ctx = cfg->pin_ctx;
+	sh->tlb = cfg->tlb_invalidate;
+	sh->tlb_ctx = cfg->tlb_ctx;
+	sh->max_tables =
+		cfg->max_tables ? cfg->max_tables : XV_SHADOW_DEFAULT_MAX_TABLES;
+	sh->oos_idle = cfg->oos_idle_syncs ? cfg->oos_idle_syncs
+					   : XV_SHADOW_DEFAULT_OOS_IDLE;
+	sh->oos = !cfg->oos_disable;
+	sh->root = calloc(1, sizeof(*sh->root));
+	if (!sh->root)
+		goto out;
+	sh->root->level = XV_PT_LEVELS;
+	sh->st.guest_tables = 1;
+	if (table_alloc(sh->vgpu, &sh->root->table, &sh->root->table_iova))
+		goto out;
+	sh->st.shadow_tables = 1;
+	*out = sh;
+	sh = NULL;
+	rc = 0;
+out:
+	xv_shadow_free(sh);
+	return rc;
+}
+
+void xv_shadow_free(struct xv_shadow *sh)
+{
+	if (!sh)
+		return;
+	if (sh->root) {
+		/* The device may still hold translations of this context. */
+		if (sh->has_root)
+			tlb_flush(sh, 0, XV_GPU_VA_LIMIT);
+		node_destroy(sh, sh->root);
+	}
+	free(sh);
+}
+
+int xv_shadow_set_root(struct xv_shadow *sh, xv_gaddr_t root)
+{
+	unsigned int changed = 0;
+	uint64_t probe;
+	int rc;
+
+	if (!sh)
+		return -EINVAL;
+	sh->root->gaddr = root & XV_PTE_GUEST_ADDR_MASK;
+	sh->has_root = true;
+	/* Compare-based: slots whose entry is unchanged keep their subtree,
+	 * which is right because a subtree depends only on its entry. */
+	node_sync(sh, sh->root, 0, XV_GPU_VA_LIMIT - 1, true, true, &changed);
+	rc = take_err(sh);
+	if (!rc && read_guest(sh, sh->root->gaddr, 0, 1, &probe))
+		rc = -EFAULT;
+	return rc;
+}
+
+int xv_shadow_update_range(struct xv_shadow *sh, uint64_t va, uint64_t len)
+{
+	unsigned int changed = 0;
+
+	if (!sh || !xv_pt_range_ok(va, len))
+		return -EINVAL;
+	if (!sh->has_root)
+		return 0;
+	if (xv_shadow_oos_enabled(sh))
+		oos_notify(sh, sh->root, va, va + len - 1);
+	else
+		node_sync(sh, sh->root, va, va + len - 1, true, false,
+			  &changed);
+	return take_err(sh);
+}
+
+int xv_shadow_sync(struct xv_shadow *sh)
+{
+	struct xv_shadow_vgpu *v;
+	unsigned int changed = 0;
+
+	if (!sh)
+		return -EINVAL;
+	v = sh->vgpu;
+	/* Top-down: a parent's change frees stale children before they are
+	 * looked at; syncing a node frees only lower levels (or itself). */
+	for (unsigned int l = XV_PT_LEVELS; l >= 1; l--) {
+		struct sh_node *n, *next;
+
+		for (n = sh->oos_head[l]; n; n = next) {
+			unsigned int c = 0;
+
+			next = n->oos_next;
+			if (node_sync(sh, n, n->va, n->va + node_span(n) - 1,
+				      false, false, &c))
+				continue;
+			changed += c;
+			if (c) {
+				n->stamp = ++sh->clock;
+				n->idle = 0;
+			} else if (++n->idle >= sh->oos_idle &&
+				   sh->oos_idle != ~0u) {
+				oos_untrack(sh, n);
+			}
+		}
+	}
+	/* Repay contexts that were refused budget: release our least
+	 * recently changed pages, which are in sync right now. */
+	while (v->oos_pressure) {
+		struct sh_node *n = oos_lru(sh);
+
+		if (!n)
+			break;
+		oos_untrack(sh, n);
+		v->oos_pressure--;
+	}
+	sh->st.last_sync_changed = changed;
+	sh->st.syncs++;
+	return take_err(sh);
+}
+
+int xv_shadow_resync(struct xv_shadow *sh)
+{
+	unsigned int changed = 0;
+
+	if (!sh)
+		return -EINVAL;
+	if (!sh->has_root)
+		return 0;
+	node_sync(sh, sh->root, 0, XV_GPU_VA_LIMIT - 1, true, true, &changed);
+	return take_err(sh);
+}
+
+int xv_shadow_set_oos(struct xv_shadow *sh, bool on)
+{
+	int rc = 0;
+
+	if (!sh)
+		return -EINVAL;
+	if (!on && sh->oos) {
+		rc = xv_shadow_sync(sh);
+		for (unsigned int l = 1; l <= XV_PT_LEVELS; l++)
+			while (sh->oos_head[l])
+				oos_untrack(sh, sh->oos_head[l]);
+	}
+	sh->oos = on;
+	return rc;
+}
+
+bool xv_shadow_oos_enabled(const struct xv_shadow *sh)
+{
+	return sh && sh->oos && sh->vgpu->oos_limit > 0;
+}
+
+xv_iova_t xv_shadow_root_iova(const struct xv_shadow *sh)
+{
+	return sh->root->table_iova;
+}
+
+const uint64_t *xv_shadow_root_table(const struct xv_shadow *sh)
+{
+	return sh->root->table;
+}
+
+bool xv_shadow_is_scratch(const struct xv_shadow *sh, xv_iova_t iova)
+{
+	return (iova & XV_PAGE_MASK) == sh->vgpu->scratch_iova;
+}
+
+struct translate_ctx {
+	const struct xv_shadow *sh;
+	const struct sh_node *cur; /* NULL once in the scratch chain */
+	uint64_t va;
+};
+
+/* Table IOVA → host pointer from the engine's own tree; also checks that
+ * the IOVA in the entry is the one the engine put there. */
+static const uint64_t *translate_table(void *ctx, xv_iova_t iova,
+				       unsigned int level)
+{
+	struct translate_ctx *t = ctx;
+	const struct xv_shadow_vgpu *v = t->sh->vgpu;
+	const struct sh_node *c;
+
+	if (level == XV_PT_LEVELS) {
+		t->cur = t->sh->root;
+		return iova == t->cur->table_iova ? t->cur->table : NULL;
+	}
+	if (t->cur) {
+		c = t->cur->u.child[xv_pt_index(t->va, level + 1)];
+		if (c && c->table && c->table_iova == iova) {
+			t->cur = c;
+			return c->table;
+		}
+		t->cur = NULL;
+	}
+	return iova == v->stab_iova[level] ? v->stab[level] : NULL;
+}
+
+int xv_shadow_translate(const struct xv_shadow *sh, uint64_t va,
+			enum xv_pt_access access,
+			struct xv_pt_walk_result *out)
+{
+	struct translate_ctx t = {.sh = sh, .cur = NULL, .va = va};
+
+	if (!sh)
+		return -EINVAL;
+	return xv_pt_walk(sh->root->table_iova, va, access, translate_table, &t,
+			  out);
+}
+
+void xv_shadow_get_stats(const struct xv_shadow *sh,
+			 struct xv_shadow_stats *out)
+{
+	*out = sh->st;
+}
