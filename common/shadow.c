@@ -102,7 +102,8 @@ struct xv_shadow {
 	uint32_t oos_idle;
 	bool oos;
 	bool has_root;
-	int err; /* first host-side error of the current call */
+	bool root_unreadable; /* the last read of the root page failed */
+	int err;              /* first host-side error of the current call */
 	struct sh_node *root;
 	struct sh_node *oos_head[XV_PT_LEVELS + 1];
 	uint64_t clock;
@@ -412,7 +413,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	unsigned int lo = XV_PT_ENTRIES, hi = 0;
 	bool was_huge = n->huge, now_huge;
 
-	if (!cnt)
+	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
 	w->pn[0] = w->pn[1] = 0;
@@ -679,6 +680,10 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 		sh->st.pin_failures++;
 		for (unsigned int i = a; i <= b; i++)
 			fresh[i] = POISON_ENTRY;
+		if (n == sh->root)
+			sh->root_unreadable = true;
+	} else if (n == sh->root) {
+		sh->root_unreadable = false;
 	}
 	if (n->level == 1) {
 		for (unsigned int i = a; i <= b; i++) {
@@ -854,7 +859,6 @@ void xv_shadow_free(struct xv_shadow *sh)
 int xv_shadow_set_root(struct xv_shadow *sh, xv_gaddr_t root)
 {
 	unsigned int changed = 0;
-	uint64_t probe;
 	int rc;
 
 	if (!sh)
@@ -865,9 +869,7 @@ int xv_shadow_set_root(struct xv_shadow *sh, xv_gaddr_t root)
 	 * which is right because a subtree depends only on its entry. */
 	node_sync(sh, sh->root, 0, XV_GPU_VA_LIMIT - 1, true, true, &changed);
 	rc = take_err(sh);
-	if (!rc && read_guest(sh, sh->root->gaddr, 0, 1, &probe))
-		rc = -EFAULT;
-	return rc;
+	return !rc && sh->root_unreadable ? -EFAULT : rc;
 }
 
 int xv_shadow_update_range(struct xv_shadow *sh, uint64_t va, uint64_t len)
