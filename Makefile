@@ -136,4 +136,8 @@ format-check:
 clean:
 	rm -rf $(B)
 
+# The Xen-side test programs and the Xen-in-QEMU bed add their own rules.
+-include tests/xen/xen.mk
+-include tests/bed/bed.mk
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
