@@ -42,6 +42,21 @@
 #include <xen/io/ring.h>
 
 /*
+ * Below interface version 0x00030208 (the default of a guest that names
+ * none) ring.h itself redefines xen_mb() and friends to mb()/rmb()/wmb()
+ * without asking, and as a system header it does so silently. Where no
+ * mb() macro exists to back that, put the fences back.
+ */
+#if __XEN_INTERFACE_VERSION__ < 0x00030208 && !defined(mb)
+#undef xen_mb
+#undef xen_rmb
+#undef xen_wmb
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+
+/*
  ******************************************************************************
  *                           Protocol version
  ******************************************************************************
@@ -49,7 +64,7 @@
  * the frontend writes the version it chose (<= the backend's) to its own
  * "version" node. This document describes version 1.
  */
-#define XV_PROTOCOL_VERSION     "1"
+#define XV_PROTOCOL_VERSION	"1"
 #define XV_PROTOCOL_VERSION_INT 1
 
 /*
@@ -84,12 +99,12 @@
  *      The request ring may span 2^ring-page-order pages
  *      (ring-page-order > 0). Without it ring-page-order must be 0.
  */
-#define XV_FEATURE_OOS_PT          (1u << 0)
-#define XV_FEATURE_NOSNOOP         (1u << 1)
-#define XV_FEATURE_HOLDOFF         (1u << 2)
+#define XV_FEATURE_OOS_PT	   (1u << 0)
+#define XV_FEATURE_NOSNOOP	   (1u << 1)
+#define XV_FEATURE_HOLDOFF	   (1u << 2)
 #define XV_FEATURE_MULTI_PAGE_RING (1u << 3)
-#define XV_FEATURE_ALL                                                   \
-	(XV_FEATURE_OOS_PT | XV_FEATURE_NOSNOOP | XV_FEATURE_HOLDOFF |   \
+#define XV_FEATURE_ALL                                                 \
+	(XV_FEATURE_OOS_PT | XV_FEATURE_NOSNOOP | XV_FEATURE_HOLDOFF | \
 	 XV_FEATURE_MULTI_PAGE_RING)
 
 /*
@@ -233,12 +248,12 @@
  */
 #define XV_PAGE_BYTES 4096u
 
-#define XV_GADDR_GRANT      (1ull << 63)
+#define XV_GADDR_GRANT	    (1ull << 63)
 #define XV_GADDR_FRAME_MASK 0x000ffffffffff000ull /* bits 12..51 */
 #define XV_GADDR_GREF_SHIFT 12
-#define XV_GADDR_FROM_GREF(gref)                                         \
+#define XV_GADDR_FROM_GREF(gref) \
 	(XV_GADDR_GRANT | ((uint64_t)(uint32_t)(gref) << XV_GADDR_GREF_SHIFT))
-#define XV_GADDR_TO_GREF(ga)                                             \
+#define XV_GADDR_TO_GREF(ga) \
 	((uint32_t)(((ga)&XV_GADDR_FRAME_MASK) >> XV_GADDR_GREF_SHIFT))
 
 /*
@@ -392,17 +407,17 @@
  *   0x8000 - 0xfffe   vendor operations (none in this version)
  *   0xffff            reserved
  */
-#define XV_OP_INVALID       0x0000
+#define XV_OP_INVALID	    0x0000
 #define XV_OP_QUERY_CAPS    0x0001
-#define XV_OP_CFG_READ      0x0002
-#define XV_OP_CFG_WRITE     0x0003
+#define XV_OP_CFG_READ	    0x0002
+#define XV_OP_CFG_WRITE	    0x0003
 #define XV_OP_CTX_CREATE    0x0004
 #define XV_OP_CTX_DESTROY   0x0005
 #define XV_OP_CTX_SET_ROOT  0x0006
-#define XV_OP_PT_UPDATE     0x0007
-#define XV_OP_PT_RESYNC     0x0008
-#define XV_OP_SUBMIT        0x0009
-#define XV_OP_CORE_LAST     0x00ff
+#define XV_OP_PT_UPDATE	    0x0007
+#define XV_OP_PT_RESYNC	    0x0008
+#define XV_OP_SUBMIT	    0x0009
+#define XV_OP_CORE_LAST	    0x00ff
 #define XV_OP_RESERVED_LAST 0x7fff
 #define XV_OP_VENDOR_FIRST  0x8000
 #define XV_OP_VENDOR_LAST   0xfffe
@@ -413,7 +428,7 @@
  ******************************************************************************
  * type is a uint16_t with the same ranges as op.
  */
-#define XV_EVT_INVALID      0x0000
+#define XV_EVT_INVALID	    0x0000
 #define XV_EVT_FENCE_DONE   0x0001
 #define XV_EVT_GPU_FAULT    0x0002
 #define XV_EVT_DEVICE_RESET 0x0003
@@ -437,90 +452,92 @@
  */
 enum xv_err {
 	/* runtime */
-	XV_ERR_DEVICE_RESET = 0x100,   /* GPU state lost: recreate all */
-	XV_ERR_NO_PASID = 0x101,       /* no PASID left for the context */
-	XV_ERR_PERM = 0x102,           /* not permitted (profile, access) */
-	XV_ERR_NOMEM = 0x103,          /* backend out of memory */
-	XV_ERR_PIN_QUOTA = 0x104,      /* max-pinned-pages reached */
-	XV_ERR_QUEUE_FULL = 0x105,     /* max-queued-bytes reached */
+	XV_ERR_DEVICE_RESET = 0x100,	  /* GPU state lost: recreate all */
+	XV_ERR_NO_PASID = 0x101,	  /* no PASID left for the context */
+	XV_ERR_PERM = 0x102,		  /* not permitted (profile, access) */
+	XV_ERR_NOMEM = 0x103,		  /* backend out of memory */
+	XV_ERR_PIN_QUOTA = 0x104,	  /* max-pinned-pages reached */
+	XV_ERR_QUEUE_FULL = 0x105,	  /* max-queued-bytes reached */
 	XV_ERR_TOO_MANY_CONTEXTS = 0x106, /* max-contexts reached */
-	XV_ERR_NO_CONTEXT = 0x107,     /* handle in range but not alive */
-	XV_ERR_NO_ROOT = 0x108,        /* context has no page-table root */
-	XV_ERR_BAD_GREF = 0x109,       /* a grant could not be mapped */
-	XV_ERR_BAD_PT = 0x10a,         /* a guest page-table entry is bad */
-	XV_ERR_FENCE_ORDER = 0x10b,    /* fence not above the last one */
-	XV_ERR_BUSY = 0x10c,           /* context busy (destroy while running) */
-	XV_ERR_NOT_SUPPORTED = 0x10d,  /* well formed, not implemented */
-	XV_ERR_IO = 0x10e,             /* backend internal failure */
+	XV_ERR_NO_CONTEXT = 0x107,	  /* handle in range but not alive */
+	XV_ERR_NO_ROOT = 0x108,		  /* context has no page-table root */
+	XV_ERR_BAD_GREF = 0x109,	  /* a grant could not be mapped */
+	XV_ERR_BAD_PT = 0x10a,		  /* a guest page-table entry is bad */
+	XV_ERR_FENCE_ORDER = 0x10b,	  /* fence not above the last one */
+	XV_ERR_BUSY = 0x10c,	      /* context busy (destroy while running) */
+	XV_ERR_NOT_SUPPORTED = 0x10d, /* well formed, not implemented */
+	XV_ERR_IO = 0x10e,	      /* backend internal failure */
 	XV_ERR_RUNTIME_END_,
 
 	/* request validation */
-	XV_ERR_OP_INVALID = 0x200,     /* op is 0 */
-	XV_ERR_OP_UNKNOWN = 0x201,     /* unassigned core op */
-	XV_ERR_OP_RESERVED = 0x202,    /* op in a reserved range */
-	XV_ERR_OP_VENDOR = 0x203,      /* vendor op, none supported */
-	XV_ERR_HDR_RESERVED = 0x204,   /* header reserved field not 0 */
+	XV_ERR_OP_INVALID = 0x200,	 /* op is 0 */
+	XV_ERR_OP_UNKNOWN = 0x201,	 /* unassigned core op */
+	XV_ERR_OP_RESERVED = 0x202,	 /* op in a reserved range */
+	XV_ERR_OP_VENDOR = 0x203,	 /* vendor op, none supported */
+	XV_ERR_HDR_RESERVED = 0x204,	 /* header reserved field not 0 */
 	XV_ERR_PAYLOAD_RESERVED = 0x205, /* op payload reserved bytes not 0 */
-	XV_ERR_CTX_NOT_ZERO = 0x206,   /* ctx set on an op without context */
-	XV_ERR_CTX_RANGE = 0x207,      /* ctx 0 or above max-contexts */
-	XV_ERR_CFG_SIZE = 0x208,       /* size not 1, 2 or 4 */
-	XV_ERR_CFG_ALIGN = 0x209,      /* offset not aligned to size */
-	XV_ERR_CFG_RANGE = 0x20a,      /* offset + size beyond config space */
-	XV_ERR_CFG_VALUE_WIDTH = 0x20b, /* CFG_WRITE value wider than size */
+	XV_ERR_CTX_NOT_ZERO = 0x206,	 /* ctx set on an op without context */
+	XV_ERR_CTX_RANGE = 0x207,	 /* ctx 0 or above max-contexts */
+	XV_ERR_CFG_SIZE = 0x208,	 /* size not 1, 2 or 4 */
+	XV_ERR_CFG_ALIGN = 0x209,	 /* offset not aligned to size */
+	XV_ERR_CFG_RANGE = 0x20a,	 /* offset + size beyond config space */
+	XV_ERR_CFG_VALUE_WIDTH = 0x20b,	 /* CFG_WRITE value wider than size */
 	XV_ERR_CTX_FLAGS_UNKNOWN = 0x20c, /* unknown CTX_CREATE flag bits */
 	XV_ERR_CTX_FLAGS_NOT_NEGOTIATED = 0x20d, /* flag's feature not acked */
-	XV_ERR_GADDR_ALIGN = 0x20e,    /* guest address bits 0..11 not 0 */
+	XV_ERR_GADDR_ALIGN = 0x20e,	/* guest address bits 0..11 not 0 */
 	XV_ERR_GADDR_NOT_GRANT = 0x20f, /* bit 63 clear */
-	XV_ERR_GADDR_RESERVED = 0x210, /* bits 44..62 not 0 */
+	XV_ERR_GADDR_RESERVED = 0x210,	/* bits 44..62 not 0 */
 	XV_ERR_GADDR_GREF_ZERO = 0x211, /* grant reference 0 */
-	XV_ERR_RANGE_ALIGN = 0x212,    /* GPU VA or length not page aligned */
-	XV_ERR_RANGE_EMPTY = 0x213,    /* length 0 */
-	XV_ERR_RANGE_OVERFLOW = 0x214, /* start + length wraps */
-	XV_ERR_RANGE_LIMIT = 0x215,    /* range beyond 2^XV_GPU_VA_BITS */
-	XV_ERR_SUBMIT_FENCE_ZERO = 0x216, /* fence value 0 */
-	XV_ERR_SUBMIT_EMPTY = 0x217,   /* cmd_bytes 0 */
-	XV_ERR_SUBMIT_TOO_BIG = 0x218, /* cmd_bytes above max-cmd-bytes */
-	XV_ERR_SUBMIT_INLINE_COUNT = 0x219, /* nr_inline != pages of cmd */
-	XV_ERR_SUBMIT_GREF_ZERO = 0x21a, /* used inline gref is 0 */
+	XV_ERR_RANGE_ALIGN = 0x212,	/* GPU VA or length not page aligned */
+	XV_ERR_RANGE_EMPTY = 0x213,	/* length 0 */
+	XV_ERR_RANGE_OVERFLOW = 0x214,	/* start + length wraps */
+	XV_ERR_RANGE_LIMIT = 0x215,	/* range beyond 2^XV_GPU_VA_BITS */
+	XV_ERR_SUBMIT_FENCE_ZERO = 0x216,    /* fence value 0 */
+	XV_ERR_SUBMIT_EMPTY = 0x217,	     /* cmd_bytes 0 */
+	XV_ERR_SUBMIT_TOO_BIG = 0x218,	     /* cmd_bytes above max-cmd-bytes */
+	XV_ERR_SUBMIT_INLINE_COUNT = 0x219,  /* nr_inline != pages of cmd */
+	XV_ERR_SUBMIT_GREF_ZERO = 0x21a,     /* used inline gref is 0 */
 	XV_ERR_SUBMIT_INLINE_UNUSED = 0x21b, /* unused inline gref not 0 */
-	XV_ERR_SUBMIT_DIR_MISSING = 0x21c, /* large buffer, no directory */
+	XV_ERR_SUBMIT_DIR_MISSING = 0x21c,   /* large buffer, no directory */
 	XV_ERR_SUBMIT_DIR_UNEXPECTED = 0x21d, /* small buffer with directory */
-	XV_ERR_DIR_EMPTY = 0x21e,      /* directory page with num_grefs 0 */
-	XV_ERR_DIR_NUM_OVER_PAGE = 0x21f, /* num_grefs > XV_DIR_GREFS_PER_PAGE */
-	XV_ERR_DIR_NUM_OVER_REMAINING = 0x220, /* more grefs than buffer pages */
-	XV_ERR_DIR_NOT_FULL = 0x221,   /* a non-last page not full */
-	XV_ERR_DIR_CHAIN_LONG = 0x222, /* next page after the last gref */
+	XV_ERR_DIR_EMPTY = 0x21e, /* directory page with num_grefs 0 */
+	XV_ERR_DIR_NUM_OVER_PAGE =
+	    0x21f, /* num_grefs > XV_DIR_GREFS_PER_PAGE */
+	XV_ERR_DIR_NUM_OVER_REMAINING =
+	    0x220,			/* more grefs than buffer pages */
+	XV_ERR_DIR_NOT_FULL = 0x221,	/* a non-last page not full */
+	XV_ERR_DIR_CHAIN_LONG = 0x222,	/* next page after the last gref */
 	XV_ERR_DIR_CHAIN_SHORT = 0x223, /* chain ends, grefs remain */
-	XV_ERR_DIR_GREF_ZERO = 0x224,  /* a used directory gref is 0 */
-	XV_ERR_DIR_UNUSED = 0x225,     /* a slot past num_grefs not 0 */
+	XV_ERR_DIR_GREF_ZERO = 0x224,	/* a used directory gref is 0 */
+	XV_ERR_DIR_UNUSED = 0x225,	/* a slot past num_grefs not 0 */
 	XV_ERR_REQ_END_,
 
 	/* transport and negotiation */
 	XV_ERR_RING_REQ_OVERFLOW = 0x300, /* req_prod beyond the ring */
 	XV_ERR_RING_RSP_OVERFLOW = 0x301, /* more responses than requests */
-	XV_ERR_EVT_INDEX = 0x302,      /* event page in_prod - in_cons > len */
-	XV_ERR_RING_ORDER = 0x303,     /* ring-page-order too large */
+	XV_ERR_EVT_INDEX = 0x302,	/* event page in_prod - in_cons > len */
+	XV_ERR_RING_ORDER = 0x303,	/* ring-page-order too large */
 	XV_ERR_FEATURE_UNKNOWN = 0x304, /* unknown feature bit */
 	XV_ERR_FEATURE_NOT_OFFERED = 0x305, /* acked bit not offered */
-	XV_ERR_VERSION = 0x306,        /* protocol version not supported */
+	XV_ERR_VERSION = 0x306,		    /* protocol version not supported */
 	XV_ERR_TRANSPORT_END_,
 
 	/* frontend's checks of the backend */
-	XV_ERR_RSP_ID = 0x400,         /* id is not the outstanding one */
-	XV_ERR_RSP_OP = 0x401,         /* op does not echo the request */
-	XV_ERR_RSP_STATUS = 0x402,     /* status not 0 or a known code */
-	XV_ERR_RSP_RESERVED = 0x403,   /* reserved or unused bytes not 0 */
-	XV_ERR_RSP_CTX_RANGE = 0x404,  /* returned handle out of range */
-	XV_ERR_RSP_PASID = 0x405,      /* vPASID 0 or beyond pasid-width */
-	XV_ERR_RSP_CAPS = 0x406,       /* capabilities out of range */
-	XV_ERR_RSP_CFG_VALUE = 0x407,  /* config value wider than size */
-	XV_ERR_EVT_TYPE = 0x408,       /* unknown event type */
-	XV_ERR_EVT_RESERVED = 0x409,   /* event reserved bytes not 0 */
-	XV_ERR_EVT_CTX_RANGE = 0x40a,  /* event context out of range */
-	XV_ERR_EVT_FENCE_ZERO = 0x40b, /* FENCE_DONE with fence 0 */
+	XV_ERR_RSP_ID = 0x400,		 /* id is not the outstanding one */
+	XV_ERR_RSP_OP = 0x401,		 /* op does not echo the request */
+	XV_ERR_RSP_STATUS = 0x402,	 /* status not 0 or a known code */
+	XV_ERR_RSP_RESERVED = 0x403,	 /* reserved or unused bytes not 0 */
+	XV_ERR_RSP_CTX_RANGE = 0x404,	 /* returned handle out of range */
+	XV_ERR_RSP_PASID = 0x405,	 /* vPASID 0 or beyond pasid-width */
+	XV_ERR_RSP_CAPS = 0x406,	 /* capabilities out of range */
+	XV_ERR_RSP_CFG_VALUE = 0x407,	 /* config value wider than size */
+	XV_ERR_EVT_TYPE = 0x408,	 /* unknown event type */
+	XV_ERR_EVT_RESERVED = 0x409,	 /* event reserved bytes not 0 */
+	XV_ERR_EVT_CTX_RANGE = 0x40a,	 /* event context out of range */
+	XV_ERR_EVT_FENCE_ZERO = 0x40b,	 /* FENCE_DONE with fence 0 */
 	XV_ERR_EVT_FAULT_ACCESS = 0x40c, /* unknown fault access */
 	XV_ERR_EVT_FAULT_REASON = 0x40d, /* unknown fault reason */
-	XV_ERR_EVT_FAULT_VA = 0x40e,   /* fault address beyond VA width */
+	XV_ERR_EVT_FAULT_VA = 0x40e,	 /* fault address beyond VA width */
 	XV_ERR_FRONT_END_,
 };
 
@@ -643,8 +660,8 @@ struct xv_req_cfg {
  *     XV_FEATURE_OOS_PT.
  */
 #define XV_CTX_FLAG_NOSNOOP (1u << 0)
-#define XV_CTX_FLAG_OOS     (1u << 1)
-#define XV_CTX_FLAG_ALL     (XV_CTX_FLAG_NOSNOOP | XV_CTX_FLAG_OOS)
+#define XV_CTX_FLAG_OOS	    (1u << 1)
+#define XV_CTX_FLAG_ALL	    (XV_CTX_FLAG_NOSNOOP | XV_CTX_FLAG_OOS)
 
 struct xv_req_ctx_create {
 	uint32_t flags;
@@ -967,7 +984,7 @@ struct xv_rsp {
 DEFINE_RING_TYPES(xv_vgpuif, struct xv_req, struct xv_rsp);
 
 /* Slots of a ring of 2^order pages (see "Ring size" above). */
-#define XV_RING_SIZE(order)                                              \
+#define XV_RING_SIZE(order) \
 	__CONST_RING_SIZE(xv_vgpuif, (size_t)XV_PAGE_BYTES << (order))
 
 /*
@@ -1146,29 +1163,29 @@ struct xv_evt_page {
  */
 #define XV_DRIVER_NAME "vgpu"
 
-#define XV_FIELD_FRONTEND         "frontend"
-#define XV_FIELD_FRONTEND_ID      "frontend-id"
-#define XV_FIELD_BACKEND          "backend"
-#define XV_FIELD_BACKEND_ID       "backend-id"
-#define XV_FIELD_ONLINE           "online"
-#define XV_FIELD_STATE            "state"
-#define XV_FIELD_VERSION          "version"
-#define XV_FIELD_PROFILE          "profile"
-#define XV_FIELD_MAX_RING_ORDER   "max-ring-page-order"
-#define XV_FIELD_MAX_CONTEXTS     "max-contexts"
+#define XV_FIELD_FRONTEND	  "frontend"
+#define XV_FIELD_FRONTEND_ID	  "frontend-id"
+#define XV_FIELD_BACKEND	  "backend"
+#define XV_FIELD_BACKEND_ID	  "backend-id"
+#define XV_FIELD_ONLINE		  "online"
+#define XV_FIELD_STATE		  "state"
+#define XV_FIELD_VERSION	  "version"
+#define XV_FIELD_PROFILE	  "profile"
+#define XV_FIELD_MAX_RING_ORDER	  "max-ring-page-order"
+#define XV_FIELD_MAX_CONTEXTS	  "max-contexts"
 #define XV_FIELD_MAX_PINNED_PAGES "max-pinned-pages"
-#define XV_FIELD_PASID_WIDTH      "pasid-width"
-#define XV_FIELD_MAX_PASIDS       "max-pasids"
+#define XV_FIELD_PASID_WIDTH	  "pasid-width"
+#define XV_FIELD_MAX_PASIDS	  "max-pasids"
 #define XV_FIELD_MAX_QUEUED_BYTES "max-queued-bytes"
-#define XV_FIELD_MAX_CMD_BYTES    "max-cmd-bytes"
-#define XV_FIELD_SCHED_WEIGHT     "sched-weight"
-#define XV_FIELD_FEATURES         "features"
-#define XV_FIELD_OOS_PAGES        "oos-pages"
-#define XV_FIELD_ERROR            "error"
-#define XV_FIELD_RING_ORDER       "ring-page-order"
-#define XV_FIELD_RING_REF_FMT     "ring-ref%u"
-#define XV_FIELD_EVT_RING_REF     "evt-ring-ref"
-#define XV_FIELD_EVENT_CHANNEL    "event-channel"
+#define XV_FIELD_MAX_CMD_BYTES	  "max-cmd-bytes"
+#define XV_FIELD_SCHED_WEIGHT	  "sched-weight"
+#define XV_FIELD_FEATURES	  "features"
+#define XV_FIELD_OOS_PAGES	  "oos-pages"
+#define XV_FIELD_ERROR		  "error"
+#define XV_FIELD_RING_ORDER	  "ring-page-order"
+#define XV_FIELD_RING_REF_FMT	  "ring-ref%u"
+#define XV_FIELD_EVT_RING_REF	  "evt-ring-ref"
+#define XV_FIELD_EVENT_CHANNEL	  "event-channel"
 
 /*
  ******************************************************************************
