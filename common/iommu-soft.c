@@ -26,10 +26,9 @@
  */
 #define SLOT_STALE 4u
 
-#define PASID_DIR_BITS 10u
-#define PASID_DIR_SIZE (1u << PASID_DIR_BITS)
-#define PASID_LEAF_SIZE                                                        \
-	(1u << (XV_IOMMU_PASID_BITS - PASID_DIR_BITS))
+#define PASID_DIR_BITS	10u
+#define PASID_DIR_SIZE	(1u << PASID_DIR_BITS)
+#define PASID_LEAF_SIZE (1u << (XV_IOMMU_PASID_BITS - PASID_DIR_BITS))
 
 struct iotlb_entry {
 	uint64_t tag; /* IOVA page number + 1; 0 = invalid */
@@ -59,8 +58,8 @@ struct xv_iommu_soft {
 	/* PASID → ctx + 1 (0 = unattached), a two-level table. */
 	uint32_t *pasid_dir[PASID_DIR_SIZE];
 	/* Statistics: relaxed atomics, translators bump them concurrently. */
-	uint64_t n_mapped, n_unflushed, n_map_calls, n_unmap_calls,
-		n_flushes, n_translations, n_iotlb_hits, n_faults;
+	uint64_t n_mapped, n_unflushed, n_map_calls, n_unmap_calls, n_flushes,
+	    n_translations, n_iotlb_hits, n_faults;
 };
 
 static void stat_add(uint64_t *c, uint64_t v)
@@ -193,7 +192,7 @@ int xv_iommu_soft_new(unsigned int max_ctx, struct xv_iommu_soft **out)
 	/* Writers first: busy device threads must not starve the mapper. */
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(
-		&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	    &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
 	*out = s;
@@ -291,7 +290,8 @@ static int soft_map_batch(void *iommu, xv_iommu_ctx_t id,
 		uintptr_t pg = (uintptr_t)m[i].page;
 
 		if (!iova_ok(m[i].iova) || !pg || (pg & ~XV_PAGE_MASK) ||
-		    (m[i].flags != XV_IOMMU_READ && m[i].flags != XV_IOMMU_RW)) {
+		    (m[i].flags != XV_IOMMU_READ &&
+		     m[i].flags != XV_IOMMU_RW)) {
 			rc = -EINVAL;
 			goto out;
 		}
@@ -357,8 +357,8 @@ static int soft_unmap_batch(void *iommu, xv_iommu_ctx_t id,
 			goto out;
 		}
 		slot = iova_ok(iova[i])
-			       ? radix_slot(c, iova[i] >> XV_PAGE_SHIFT, false)
-			       : NULL;
+			   ? radix_slot(c, iova[i] >> XV_PAGE_SHIFT, false)
+			   : NULL;
 		if (!slot || !(*slot & XV_IOMMU_RW)) {
 			rc = -ENOENT;
 			goto out;
@@ -454,8 +454,8 @@ out:
 static uint32_t *pasid_entry(struct xv_iommu_soft *s, uint32_t pasid,
 			     bool create)
 {
-	uint32_t **leaf = &s->pasid_dir[pasid >> (XV_IOMMU_PASID_BITS -
-						  PASID_DIR_BITS)];
+	uint32_t **leaf =
+	    &s->pasid_dir[pasid >> (XV_IOMMU_PASID_BITS - PASID_DIR_BITS)];
 
 	if (!*leaf) {
 		if (!create)
@@ -540,8 +540,7 @@ static int soft_translate(void *iommu, uint32_t pasid, xv_iova_t iova,
 	if (access == 0 || (access & ~XV_IOMMU_RW))
 		return -EINVAL;
 	pthread_rwlock_rdlock(&s->lock);
-	e = pasid >> XV_IOMMU_PASID_BITS ? NULL
-					  : pasid_entry(s, pasid, false);
+	e = pasid >> XV_IOMMU_PASID_BITS ? NULL : pasid_entry(s, pasid, false);
 	if (!e || !*e) {
 		rc = XV_IOMMU_FAULT_NO_PASID;
 		goto out;
@@ -597,8 +596,7 @@ void xv_iommu_soft_get_stats(struct xv_iommu_soft *s,
 	out->faults = stat_get(&s->n_faults);
 }
 
-unsigned long xv_iommu_soft_page_refs(struct xv_iommu_soft *s,
-				      const void *page)
+unsigned long xv_iommu_soft_page_refs(struct xv_iommu_soft *s, const void *page)
 {
 	uint64_t pg = (uint64_t)(uintptr_t)page;
 	unsigned long n = 0;
@@ -611,7 +609,8 @@ unsigned long xv_iommu_soft_page_refs(struct xv_iommu_soft *s,
 			continue;
 		n += radix_count(c->root, 0, pg);
 		for (unsigned int j = 0; j < XV_IOMMU_SOFT_IOTLB; j++)
-			if (c->tlb[j].tag && (c->tlb[j].val & XV_PAGE_MASK) == pg)
+			if (c->tlb[j].tag &&
+			    (c->tlb[j].val & XV_PAGE_MASK) == pg)
 				n++;
 	}
 	pthread_rwlock_unlock(&s->lock);
@@ -619,12 +618,12 @@ unsigned long xv_iommu_soft_page_refs(struct xv_iommu_soft *s,
 }
 
 const struct xv_iommu_ops xv_iommu_soft_ops = {
-	.ctx_alloc = soft_ctx_alloc,
-	.ctx_free = soft_ctx_free,
-	.map_batch = soft_map_batch,
-	.unmap_batch = soft_unmap_batch,
-	.flush = soft_flush,
-	.pasid_attach = soft_pasid_attach,
-	.pasid_detach = soft_pasid_detach,
-	.translate = soft_translate,
+    .ctx_alloc = soft_ctx_alloc,
+    .ctx_free = soft_ctx_free,
+    .map_batch = soft_map_batch,
+    .unmap_batch = soft_unmap_batch,
+    .flush = soft_flush,
+    .pasid_attach = soft_pasid_attach,
+    .pasid_detach = soft_pasid_detach,
+    .translate = soft_translate,
 };

@@ -45,13 +45,13 @@
 /* Faults translate reports (negative, like every error). */
 #define XV_IOMMU_FAULT_NOT_MAPPED (-ENOENT) /* no translation for the IOVA */
 #define XV_IOMMU_FAULT_PERMISSION (-EACCES) /* mapped, access not allowed */
-#define XV_IOMMU_FAULT_NO_PASID   (-ESRCH)  /* PASID attached to nothing */
+#define XV_IOMMU_FAULT_NO_PASID	  (-ESRCH)  /* PASID attached to nothing */
 
 typedef uint32_t xv_iommu_ctx_t;
 
 struct xv_iommu_map {
 	xv_iova_t iova; /* 4 KiB aligned */
-	void *page;     /* host page, 4 KiB aligned */
+	void *page;	/* host page, 4 KiB aligned */
 	uint32_t flags; /* XV_IOMMU_READ, or XV_IOMMU_RW */
 };
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 
 struct iova_node {
-	uint64_t start;   /* first free page number (absolute: iova >> 12) */
-	uint64_t len;     /* pages; > 0 */
+	uint64_t start;	  /* first free page number (absolute: iova >> 12) */
+	uint64_t len;	  /* pages; > 0 */
 	uint64_t max_len; /* largest len in this subtree */
 	struct iova_node *l, *r;
 	int height;
@@ -243,8 +243,7 @@ static struct iova_node *search_high(struct iova_node *n, uint64_t np,
 	return search_high(n->l, np, al, at);
 }
 
-int xv_iova_space_new(xv_iova_t base, uint64_t size,
-		      struct xv_iova_space **out)
+int xv_iova_space_new(xv_iova_t base, uint64_t size, struct xv_iova_space **out)
 {
 	struct xv_iova_space *sp = NULL;
 	struct iova_node *n = NULL;

@@ -51,10 +51,10 @@ struct xv_mapcache {
 	bool own_iova; /* made by us, freed with us */
 
 	struct mc_slot *tab;
-	uint64_t mask;  /* capacity - 1 */
+	uint64_t mask;	/* capacity - 1 */
 	unsigned shift; /* 64 - log2(capacity) */
-	uint64_t used;  /* slots in use, provisional entries included */
-	uint64_t nent;  /* committed entries = pages mapped */
+	uint64_t used;	/* slots in use, provisional entries included */
+	uint64_t nent;	/* committed entries = pages mapped */
 	uint64_t npinned;
 
 	struct mc_entry lru; /* sentinel: lru.next is the oldest */
@@ -231,8 +231,7 @@ static void evict_entries(struct xv_mapcache *mc, struct mc_entry **v,
 	mc->nent -= k;
 	mc->st.evictions += k;
 
-	safe = xv_iommu_unmap_range(io, mc->cfg.iommu_ctx, mc->ev_iova, k) ==
-	       0;
+	safe = xv_iommu_unmap_range(io, mc->cfg.iommu_ctx, mc->ev_iova, k) == 0;
 	safe = io->ops->flush(io->impl, mc->cfg.iommu_ctx, 0, 0) == 0 && safe;
 	mc->st.iommu_flushes++;
 	if (safe) {
@@ -298,8 +297,8 @@ static int map_misses(struct xv_mapcache *mc, unsigned int nmiss,
 	const struct xv_iommu *io = &mc->cfg.iommu;
 	uint64_t need, evictable = mc->lru_count - protected_lru;
 	uint64_t align = nmiss >= XV_IOVA_BIG_PAGES ? XV_IOVA_BIG_PAGES : 1;
-	uint32_t flags = access == XV_PIN_READWRITE ? XV_IOMMU_RW
-						    : XV_IOMMU_READ;
+	uint32_t flags =
+	    access == XV_PIN_READWRITE ? XV_IOMMU_RW : XV_IOMMU_READ;
 	xv_iova_t base = 0;
 	bool have_iova = false, have_pages = false;
 	int rc;
@@ -310,15 +309,15 @@ static int map_misses(struct xv_mapcache *mc, unsigned int nmiss,
 		goto out;
 	}
 	need = mc->nent + nmiss > mc->cfg.max_pages
-		       ? mc->nent + nmiss - mc->cfg.max_pages
-		       : 0;
+		   ? mc->nent + nmiss - mc->cfg.max_pages
+		   : 0;
 	if (evict_lru(mc, need) < need) {
 		rc = -ENOSPC; /* cannot happen: counted above */
 		goto out;
 	}
 	/* A fragmented IOVA space is relieved by evicting more. */
 	while ((rc = xv_iova_alloc(mc->iova, nmiss, align, &base)) == -ENOSPC)
-		if (!evict_lru(mc, EVICT_CHUNK))
+		if (!evict_lru(mc, nmiss))
 			break;
 	if (rc)
 		goto out;
@@ -489,8 +488,8 @@ static void unpin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 }
 
 const struct xv_pin_ops xv_mapcache_pin_ops = {
-	.pin_batch = pin_batch_op,
-	.unpin_batch = unpin_batch_op,
+    .pin_batch = pin_batch_op,
+    .unpin_batch = unpin_batch_op,
 };
 
 /* ---- life cycle, queries ------------------------------------------------- */

@@ -63,11 +63,11 @@ struct xv_mapper_ops {
 };
 
 struct xv_mapcache_config {
-	uint32_t domid;     /* the guest whose pages are cached */
+	uint32_t domid;	    /* the guest whose pages are cached */
 	uint32_t max_pages; /* quota: most pages mapped at once, > 0 */
 	const struct xv_mapper_ops *mapper;
 	void *mapper_ctx;
-	struct xv_iommu iommu;    /* where pages get their IOVA mapped */
+	struct xv_iommu iommu;	  /* where pages get their IOVA mapped */
 	xv_iommu_ctx_t iommu_ctx; /* the vGPU's IOMMU context */
 	/*
 	 * The IOVA window of that context: an existing space the cache then
@@ -116,19 +116,19 @@ int xv_mapcache_lookup(const struct xv_mapcache *mc, xv_gaddr_t gaddr,
 		       struct xv_mapcache_entry_info *out);
 
 struct xv_mapcache_stats {
-	uint64_t entries;       /* pages mapped now (<= quota) */
-	uint64_t pinned;        /* entries with refs > 0 */
-	uint64_t hits;          /* pins served from the cache */
-	uint64_t misses;        /* pins that needed a mapping */
-	uint64_t evictions;     /* entries evicted (quota, shrink, free) */
-	uint64_t mapper_calls;  /* map_batch calls */
+	uint64_t entries;      /* pages mapped now (<= quota) */
+	uint64_t pinned;       /* entries with refs > 0 */
+	uint64_t hits;	       /* pins served from the cache */
+	uint64_t misses;       /* pins that needed a mapping */
+	uint64_t evictions;    /* entries evicted (quota, shrink, free) */
+	uint64_t mapper_calls; /* map_batch calls */
 	uint64_t mapper_unmap_calls;
-	uint64_t pages_mapped;  /* pages mapped by the mapper, ever */
+	uint64_t pages_mapped; /* pages mapped by the mapper, ever */
 	uint64_t pages_unmapped;
-	uint64_t iommu_flushes;  /* flushes of eviction rounds */
+	uint64_t iommu_flushes;	 /* flushes of eviction rounds */
 	uint64_t failed_batches; /* pin_batch calls that failed */
-	uint64_t bad_unpins;     /* unpins of pages not pinned (ignored) */
-	uint64_t leaked;         /* never released: the IOMMU refused an
+	uint64_t bad_unpins;	 /* unpins of pages not pinned (ignored) */
+	uint64_t leaked;	 /* never released: the IOMMU refused an
 				  * unmap or flush, the device may reach them */
 };
 

@@ -46,7 +46,7 @@ static int null_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 	(void)access;
 	for (unsigned int i = 0; i < n; i++)
 		pages[i] = (void *)(uintptr_t)((gaddr[i] & 0xffffffffff000ull) |
-					     (1ull << 44));
+					       (1ull << 44));
 	return 0;
 }
 
@@ -81,9 +81,9 @@ static int nop_flush(void *impl, xv_iommu_ctx_t c, xv_iova_t iova,
 }
 
 static const struct xv_iommu_ops nop_iommu = {
-	.map_batch = nop_map,
-	.unmap_batch = nop_unmap,
-	.flush = nop_flush,
+    .map_batch = nop_map,
+    .unmap_batch = nop_unmap,
+    .flush = nop_flush,
 };
 
 /* ---- the baseline: a minimal open-addressing table ---------------------- */
@@ -211,8 +211,7 @@ static void run_bare_insert_delete(void *arg)
 	/* A second key set, offset so it does not collide with the first. */
 	for (unsigned int b = 0; b < NKEYS; b += BATCH) {
 		for (unsigned int i = 0; i < BATCH; i++)
-			bare_insert((keys[b + i] | 1) + (1ull << 52))->refs =
-				1;
+			bare_insert((keys[b + i] | 1) + (1ull << 52))->refs = 1;
 		for (unsigned int i = 0; i < BATCH; i++)
 			bare_delete((keys[b + i] | 1) + (1ull << 52));
 	}
@@ -221,12 +220,12 @@ static void run_bare_insert_delete(void *arg)
 static struct xv_mapcache *make_cache(uint32_t quota)
 {
 	struct xv_mapcache_config cfg = {
-		.domid = 1,
-		.max_pages = quota,
-		.mapper = &null_mapper,
-		.iommu = {&nop_iommu, NULL},
-		.iova_base = 1ull << 20,
-		.iova_size = 1ull << 36,
+	    .domid = 1,
+	    .max_pages = quota,
+	    .mapper = &null_mapper,
+	    .iommu = {&nop_iommu, NULL},
+	    .iova_base = 1ull << 20,
+	    .iova_size = 1ull << 36,
 	};
 	struct xv_mapcache *mc = NULL;
 
@@ -245,8 +244,8 @@ int main(void)
 
 	/* Grant-based guest addresses: bit 63, a random grant reference. */
 	for (unsigned int i = 0; i < NKEYS; i++)
-		keys[i] = (1ull << 63) |
-			  ((mix_next(&rng) & 0xffffffffull) << 12);
+		keys[i] =
+		    (1ull << 63) | ((mix_next(&rng) & 0xffffffffull) << 12);
 
 	/* The bare table: same load as the cache's (<= 1/2). */
 	while ((1u << order) < cap)
@@ -269,15 +268,15 @@ int main(void)
 	mc_miss = make_cache(BATCH);
 
 	r = (struct xv_bench_result){
-		.bench = "mapcache",
-		.case_name = "pin_unpin_hit",
-		.ns_per_op = xv_bench_median_ns(RUNS, NKEYS, run_pin_unpin_hit,
-						NULL),
-		.baseline_name = "bare_find_ref_x2",
-		.baseline_ns_per_op = xv_bench_median_ns(
-			RUNS, NKEYS, run_bare_find_ref, NULL),
-		.target_ratio = 2.0,
-		.runs = RUNS,
+	    .bench = "mapcache",
+	    .case_name = "pin_unpin_hit",
+	    .ns_per_op =
+		xv_bench_median_ns(RUNS, NKEYS, run_pin_unpin_hit, NULL),
+	    .baseline_name = "bare_find_ref_x2",
+	    .baseline_ns_per_op =
+		xv_bench_median_ns(RUNS, NKEYS, run_bare_find_ref, NULL),
+	    .target_ratio = 2.0,
+	    .runs = RUNS,
 	};
 	xv_bench_report(&r);
 
@@ -285,14 +284,14 @@ int main(void)
 	r.ns_per_op = xv_bench_median_ns(RUNS, NKEYS, run_lookup, NULL);
 	r.baseline_name = "bare_find";
 	r.baseline_ns_per_op =
-		xv_bench_median_ns(RUNS, NKEYS, run_bare_find, NULL);
+	    xv_bench_median_ns(RUNS, NKEYS, run_bare_find, NULL);
 	xv_bench_report(&r);
 
 	r.case_name = "miss_evict";
 	r.ns_per_op = xv_bench_median_ns(RUNS, NKEYS, run_miss_evict, NULL);
 	r.baseline_name = "bare_insert_delete";
 	r.baseline_ns_per_op =
-		xv_bench_median_ns(RUNS, NKEYS, run_bare_insert_delete, NULL);
+	    xv_bench_median_ns(RUNS, NKEYS, run_bare_insert_delete, NULL);
 	r.target_ratio = 10.0; /* informational: a miss maps a page */
 	xv_bench_report(&r);
 

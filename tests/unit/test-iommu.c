@@ -58,9 +58,9 @@ static void test_map_translate_unmap_flush(void)
 {
 	xv_iommu_ctx_t c = new_ctx();
 	struct xv_iommu_map m[3] = {
-		{0x1000, pg(0), XV_IOMMU_RW},
-		{0x2000, pg(1), XV_IOMMU_READ},
-		{0x7fff0000, pg(2), XV_IOMMU_RW},
+	    {0x1000, pg(0), XV_IOMMU_RW},
+	    {0x2000, pg(1), XV_IOMMU_READ},
+	    {0x7fff0000, pg(2), XV_IOMMU_RW},
 	};
 	xv_iova_t un[1] = {0x1000};
 	void *p = NULL;
@@ -213,13 +213,12 @@ static void test_bad_batches(void)
 	struct xv_iommu_soft_stats st;
 
 	for (unsigned int i = 0; i <= XV_IOMMU_BATCH_MAX; i++) {
-		m[i] = (struct xv_iommu_map){(xv_iova_t)(i + 1) << 12,
-					     pg(i), XV_IOMMU_RW};
+		m[i] = (struct xv_iommu_map){(xv_iova_t)(i + 1) << 12, pg(i),
+					     XV_IOMMU_RW};
 		un[i] = m[i].iova;
 	}
-	CU_ASSERT_EQUAL(io.ops->map_batch(io.impl, c, m,
-					  XV_IOMMU_BATCH_MAX + 1),
-			-EINVAL);
+	CU_ASSERT_EQUAL(
+	    io.ops->map_batch(io.impl, c, m, XV_IOMMU_BATCH_MAX + 1), -EINVAL);
 	CU_ASSERT_EQUAL(io.ops->map_batch(io.impl, c, m, 0), -EINVAL);
 	CU_ASSERT_EQUAL(io.ops->map_batch(io.impl, 99, m, 1), -ENOENT);
 	/* Each a bad entry at the end of a batch: nothing of it stays. */
@@ -247,9 +246,9 @@ static void test_bad_batches(void)
 	un[5] = un[0];
 	CU_ASSERT_EQUAL(io.ops->unmap_batch(io.impl, c, un, 6), -EINVAL);
 	un[5] = m[5].iova;
-	CU_ASSERT_EQUAL(io.ops->unmap_batch(io.impl, c, un,
-					    XV_IOMMU_BATCH_MAX + 1),
-			-EINVAL);
+	CU_ASSERT_EQUAL(
+	    io.ops->unmap_batch(io.impl, c, un, XV_IOMMU_BATCH_MAX + 1),
+	    -EINVAL);
 	xv_iommu_soft_get_stats(soft, &st);
 	CU_ASSERT_EQUAL(st.mapped, XV_IOMMU_BATCH_MAX);
 	CU_ASSERT_EQUAL(st.unflushed, 0);
@@ -274,8 +273,8 @@ static void test_map_range_all_or_nothing(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	for (unsigned int i = 0; i < N; i++)
-		m[i] = (struct xv_iommu_map){(xv_iova_t)i << 12,
-					     pg(i % NPAGES), XV_IOMMU_READ};
+		m[i] = (struct xv_iommu_map){(xv_iova_t)i << 12, pg(i % NPAGES),
+					     XV_IOMMU_READ};
 	/* Page 250 is taken: the third batch fails, the first two undone. */
 	CU_ASSERT_EQUAL(io.ops->map_batch(io.impl, c, &extra, 1), 0);
 	CU_ASSERT_EQUAL(xv_iommu_map_range(&io, c, m, N), -EEXIST);
@@ -370,15 +369,15 @@ static void test_ctx_exhaustion(void)
 }
 
 static const struct xv_test_case iommu_cases[] = {
-	{"map translate unmap flush", test_map_translate_unmap_flush},
-	{"permission faults", test_permission_faults},
-	{"pasid attach detach", test_pasids},
-	{"stale IOTLB until flush", test_stale_iotlb_until_flush},
-	{"bad and oversized batches", test_bad_batches},
-	{"map_range all or nothing", test_map_range_all_or_nothing},
-	{"concurrent translate", test_concurrent_translate},
-	{"context exhaustion", test_ctx_exhaustion},
-	{NULL, NULL},
+    {"map translate unmap flush", test_map_translate_unmap_flush},
+    {"permission faults", test_permission_faults},
+    {"pasid attach detach", test_pasids},
+    {"stale IOTLB until flush", test_stale_iotlb_until_flush},
+    {"bad and oversized batches", test_bad_batches},
+    {"map_range all or nothing", test_map_range_all_or_nothing},
+    {"concurrent translate", test_concurrent_translate},
+    {"context exhaustion", test_ctx_exhaustion},
+    {NULL, NULL},
 };
 
 static const struct xv_test_suite iommu_suite = {"iommu-soft", iommu_cases,

@@ -152,7 +152,7 @@ static void test_small_runs_keep_big_region_whole(void)
 /* ---- randomized, against a bitmap of pages ------------------------------ */
 
 #define R_PAGES 4096u
-#define R_BASE  (1 * MiB) /* not 2 MiB aligned on purpose */
+#define R_BASE	(1 * MiB) /* not 2 MiB aligned on purpose */
 
 struct r_alloc {
 	uint64_t pn, n; /* page number relative to the base */
@@ -220,10 +220,10 @@ static void test_random_vs_bitmap(void)
 
 		if (op < 5) {
 			uint64_t n = xv_rng_below(&rng, 8) == 0
-					     ? 1 + xv_rng_below(&rng, 600)
-					     : 1 + xv_rng_below(&rng, 12);
-			uint64_t al = aligns[xv_rng_below(
-				&rng, XV_ARRAY_SIZE(aligns))];
+					 ? 1 + xv_rng_below(&rng, 600)
+					 : 1 + xv_rng_below(&rng, 12);
+			uint64_t al =
+			    aligns[xv_rng_below(&rng, XV_ARRAY_SIZE(aligns))];
 			bool fits = model_fits(m, n, al);
 			xv_iova_t iova = 0;
 			int rc = xv_iova_alloc(sp, n, al, &iova);
@@ -243,30 +243,29 @@ static void test_random_vs_bitmap(void)
 					m->used[pn + j] = true;
 				}
 				m->allocs[m->nallocs++] =
-					(struct r_alloc){pn, n};
+				    (struct r_alloc){pn, n};
 			}
 		} else if (op < 9 && m->nallocs) {
 			/* Free a random sub-range of a random allocation. */
 			unsigned int k =
-				(unsigned int)xv_rng_below(&rng, m->nallocs);
+			    (unsigned int)xv_rng_below(&rng, m->nallocs);
 			struct r_alloc a = m->allocs[k];
 			uint64_t off = xv_rng_below(&rng, a.n);
 			uint64_t len = 1 + xv_rng_below(&rng, a.n - off);
 
 			CU_ASSERT_EQUAL_FATAL(
-				xv_iova_free(sp, R_BASE + (a.pn + off) * PG,
-					     len),
-				0);
+			    xv_iova_free(sp, R_BASE + (a.pn + off) * PG, len),
+			    0);
 			for (uint64_t j = 0; j < len; j++)
 				m->used[a.pn + off + j] = false;
 			/* Keep the allocation list of still-used ranges. */
 			m->allocs[k] = m->allocs[--m->nallocs];
 			if (off)
 				m->allocs[m->nallocs++] =
-					(struct r_alloc){a.pn, off};
+				    (struct r_alloc){a.pn, off};
 			if (off + len < a.n)
 				m->allocs[m->nallocs++] = (struct r_alloc){
-					a.pn + off + len, a.n - off - len};
+				    a.pn + off + len, a.n - off - len};
 		} else {
 			/* A bogus free: must be refused iff it touches a
 			 * free page, and change nothing when refused. */
@@ -294,19 +293,17 @@ static void test_random_vs_bitmap(void)
 }
 
 static const struct xv_test_case iova_cases[] = {
-	{"bad space bounds", test_bad_space},
-	{"placement and alignment", test_placement_and_alignment},
-	{"sub-range frees coalesce", test_subrange_free_and_coalesce},
-	{"exhaustion gives -ENOSPC", test_exhaustion},
-	{"double free detected", test_double_free},
-	{"small runs keep big region whole",
-	 test_small_runs_keep_big_region_whole},
-	{"random vs bitmap", test_random_vs_bitmap},
-	{NULL, NULL},
+    {"bad space bounds", test_bad_space},
+    {"placement and alignment", test_placement_and_alignment},
+    {"sub-range frees coalesce", test_subrange_free_and_coalesce},
+    {"exhaustion gives -ENOSPC", test_exhaustion},
+    {"double free detected", test_double_free},
+    {"small runs keep big region whole", test_small_runs_keep_big_region_whole},
+    {"random vs bitmap", test_random_vs_bitmap},
+    {NULL, NULL},
 };
 
-static const struct xv_test_suite iova_suite = {"iova", iova_cases, NULL,
-						NULL};
+static const struct xv_test_suite iova_suite = {"iova", iova_cases, NULL, NULL};
 
 int main(void)
 {

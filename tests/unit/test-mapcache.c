@@ -17,8 +17,8 @@
 #include "xv-test.h"
 
 #define ARENA_PAGES 2048u
-#define MiB         (1ull << 20)
-#define PASID       77u
+#define MiB	    (1ull << 20)
+#define PASID	    77u
 #define GRANT_BIT   (1ull << 63) /* grant-based guest addresses */
 
 /* ---- event trace: what the cache asked of the mapper and the IOMMU ------ */
@@ -40,7 +40,7 @@ static void record(enum ev_kind k, unsigned int n)
 {
 	if (ntrace < TRACE_MAX)
 		trace[ntrace++] =
-			(struct ev){k, n, space ? xv_iova_free_pages(space) : 0};
+		    (struct ev){k, n, space ? xv_iova_free_pages(space) : 0};
 }
 
 /*
@@ -56,7 +56,7 @@ struct fake_mapper {
 	unsigned int maps_of[ARENA_PAGES], unmaps_of[ARENA_PAGES];
 	unsigned int map_calls, unmap_calls;
 	uint64_t mapped_now;
-	int fail_next;            /* -errno for the next map_batch, or 0 */
+	int fail_next;		  /* -errno for the next map_batch, or 0 */
 	unsigned long violations; /* released while the IOMMU reaches it */
 	unsigned long bad_unmaps; /* not mapped, or not ours */
 };
@@ -121,8 +121,8 @@ static void fake_unmap(void *ctx, void *const *pages, unsigned int n)
 }
 
 static const struct xv_mapper_ops fake_mapper_ops = {
-	.map_batch = fake_map,
-	.unmap_batch = fake_unmap,
+    .map_batch = fake_map,
+    .unmap_batch = fake_unmap,
 };
 
 /* ---- IOMMU shim: records calls, injects failures, forwards to soft ------ */
@@ -163,8 +163,9 @@ static struct xv_iommu_ops shim_ops;
 /* ---- fixture ------------------------------------------------------------ */
 
 static xv_iommu_ctx_t ictx;
+static uint64_t space_pages = 64 * MiB / XV_PAGE_SIZE;
 
-static struct xv_mapcache *mk(uint32_t quota)
+static struct xv_mapcache *mk_space(uint32_t quota, uint64_t iova_pages)
 {
 	struct xv_mapcache_config cfg = {0};
 	struct xv_mapcache *mc = NULL;
@@ -186,10 +187,12 @@ static struct xv_mapcache *mk(uint32_t quota)
 	shim_ops.unmap_batch = shim_unmap;
 	shim_ops.flush = shim_flush;
 	CU_ASSERT_EQUAL_FATAL(xv_iommu_soft_ops.ctx_alloc(soft, &ictx), 0);
-	CU_ASSERT_EQUAL_FATAL(
-		xv_iommu_soft_ops.pasid_attach(soft, PASID, ictx), 0);
+	CU_ASSERT_EQUAL_FATAL(xv_iommu_soft_ops.pasid_attach(soft, PASID, ictx),
+			      0);
 	/* 1 MiB base: 2 MiB alignment cannot come for free. */
-	CU_ASSERT_EQUAL_FATAL(xv_iova_space_new(1 * MiB, 64 * MiB, &space), 0);
+	space_pages = iova_pages;
+	CU_ASSERT_EQUAL_FATAL(
+	    xv_iova_space_new(1 * MiB, iova_pages * XV_PAGE_SIZE, &space), 0);
 
 	cfg.domid = 7;
 	cfg.max_pages = quota;
@@ -200,6 +203,11 @@ static struct xv_mapcache *mk(uint32_t quota)
 	cfg.iova_space = space;
 	CU_ASSERT_EQUAL_FATAL(xv_mapcache_new(&cfg, &mc), 0);
 	return mc;
+}
+
+static struct xv_mapcache *mk(uint32_t quota)
+{
+	return mk_space(quota, 64 * MiB / XV_PAGE_SIZE);
 }
 
 /* Free the cache and check every mapping went exactly once. */
@@ -216,7 +224,7 @@ static void done(struct xv_mapcache *mc)
 	xv_iommu_soft_get_stats(soft, &ist);
 	CU_ASSERT_EQUAL(ist.mapped, 0);
 	CU_ASSERT_EQUAL(ist.unflushed, 0);
-	CU_ASSERT_EQUAL(xv_iova_free_pages(space), 64 * MiB / XV_PAGE_SIZE);
+	CU_ASSERT_EQUAL(xv_iova_free_pages(space), space_pages);
 	CU_ASSERT_EQUAL(xv_iova_free_extents(space), 1);
 	xv_iommu_soft_ops.pasid_detach(soft, PASID);
 	xv_iommu_soft_free(soft);
@@ -250,9 +258,8 @@ static void check_translates(const struct xv_pin *p, xv_gaddr_t g,
 		CU_ASSERT_EQUAL(*(uint64_t *)page, g | acc);
 	rc = xv_iommu_soft_ops.translate(soft, PASID, p->iova, XV_IOMMU_WRITE,
 					 &page);
-	CU_ASSERT_EQUAL(rc, acc == XV_PIN_READWRITE
-				    ? 0
-				    : XV_IOMMU_FAULT_PERMISSION);
+	CU_ASSERT_EQUAL(
+	    rc, acc == XV_PIN_READWRITE ? 0 : XV_IOMMU_FAULT_PERMISSION);
 }
 
 static unsigned int refs_of(struct xv_mapcache *mc, xv_gaddr_t g,
@@ -343,15 +350,14 @@ static void test_512_batch_is_2mib_aligned(void)
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 3, XV_PIN_READ, small), 0);
 	fill(g, 0, XV_PIN_BATCH_MAX);
 	iommu_map_calls = 0;
-	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX,
-					      XV_PIN_READWRITE, p),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX, XV_PIN_READWRITE, p),
+	    0);
 	CU_ASSERT_EQUAL(p[0].iova % (2 * MiB), 0);
 	for (unsigned int i = 1; i < XV_PIN_BATCH_MAX; i++)
 		CU_ASSERT_EQUAL(p[i].iova, p[0].iova + i * XV_PAGE_SIZE);
 	/* Mapped through the IOMMU in bounded batches. */
-	CU_ASSERT_EQUAL(iommu_map_calls,
-			XV_PIN_BATCH_MAX / XV_IOMMU_BATCH_MAX);
+	CU_ASSERT_EQUAL(iommu_map_calls, XV_PIN_BATCH_MAX / XV_IOMMU_BATCH_MAX);
 	CU_ASSERT_EQUAL(fm.map_calls, 2);
 	for (unsigned int i = 0; i < XV_PIN_BATCH_MAX; i += 37)
 		check_translates(&p[i], g[i], XV_PIN_READWRITE);
@@ -441,9 +447,9 @@ static void check_no_trace(struct xv_mapcache *mc,
 	CU_ASSERT_EQUAL(ist.unflushed, 0);
 	CU_ASSERT_EQUAL(fm.violations, 0);
 	for (unsigned int i = 0; i < nfresh; i++)
-		CU_ASSERT_EQUAL(xv_mapcache_lookup(mc, fresh[i], XV_PIN_READ,
-						   &info),
-				-ENOENT);
+		CU_ASSERT_EQUAL(
+		    xv_mapcache_lookup(mc, fresh[i], XV_PIN_READ, &info),
+		    -ENOENT);
 }
 
 static void test_all_or_nothing(void)
@@ -566,10 +572,38 @@ static void test_enospc_when_pinned_fill_quota(void)
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, h, 3, XV_PIN_READ, p),
 			-ENOSPC);
 	/* Two new ones fit by evicting the two unused. */
-	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, h + 1, 2, XV_PIN_READ, p),
-			0);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, h + 1, 2, XV_PIN_READ, p), 0);
 	CU_ASSERT_EQUAL(refs_of(mc, g[7], XV_PIN_READ), ~0u);
 	CU_ASSERT_EQUAL(refs_of(mc, g[6], XV_PIN_READ), 1);
+	done(mc);
+}
+
+static void test_iova_pressure_evicts(void)
+{
+	/* The quota allows plenty, the IOVA window only 8 pages. */
+	struct xv_mapcache *mc = mk_space(100, 8);
+	xv_gaddr_t g[8], h[3];
+	struct xv_pin p[8];
+	struct xv_mapcache_stats before;
+	uint64_t iova_free;
+
+	fill(g, 0, 8);
+	fill(h, 50, 3);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 8, XV_PIN_READ, p), 0);
+	/* All pinned: no IOVA run, nothing to evict. */
+	xv_mapcache_get_stats(mc, &before);
+	iova_free = xv_iova_free_pages(space);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, h, 3, XV_PIN_READ, p),
+			-ENOSPC);
+	check_no_trace(mc, &before, iova_free, h, 3);
+	/* Unused ones are evicted until a 3-page run is free. */
+	xv_mapcache_unpin_batch(mc, g + 2, 6, XV_PIN_READ);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, h, 3, XV_PIN_READ, p), 0);
+	for (unsigned int i = 0; i < 3; i++)
+		check_translates(&p[i], h[i], XV_PIN_READ);
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 1);
+	CU_ASSERT_EQUAL(refs_of(mc, g[1], XV_PIN_READ), 1);
+	CU_ASSERT_EQUAL(fm.violations, 0);
 	done(mc);
 }
 
@@ -604,9 +638,9 @@ static void test_refcounts_exact(void)
 	/* Bad arguments never pin anything. */
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 0, XV_PIN_READ, p),
 			-EINVAL);
-	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX + 1,
-					      XV_PIN_READ, p),
-			-EINVAL);
+	CU_ASSERT_EQUAL(
+	    xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX + 1, XV_PIN_READ, p),
+	    -EINVAL);
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 1, 2, p), -EINVAL);
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 1, XV_PIN_READ, p),
 			-EFAULT); /* unaligned guest address */
@@ -621,9 +655,9 @@ static void test_drop_unused_and_teardown(void)
 	struct xv_mapcache_stats st;
 
 	fill(g, 0, XV_PIN_BATCH_MAX);
-	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX,
-					      XV_PIN_READWRITE, p),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_mapcache_pin_batch(mc, g, XV_PIN_BATCH_MAX, XV_PIN_READWRITE, p),
+	    0);
 	fill(g, 2000, 40);
 	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 40, XV_PIN_READ, p), 0);
 	xv_mapcache_unpin_batch(mc, g, 30, XV_PIN_READ);
@@ -706,9 +740,8 @@ static void test_random_vs_model(void)
 	xv_rng_init(&rng, seed);
 	for (unsigned long s = 0; s < steps; s++) {
 		unsigned int op = (unsigned int)xv_rng_below(&rng, 100);
-		enum xv_pin_access acc = xv_rng_below(&rng, 2)
-						 ? XV_PIN_READWRITE
-						 : XV_PIN_READ;
+		enum xv_pin_access acc =
+		    xv_rng_below(&rng, 2) ? XV_PIN_READWRITE : XV_PIN_READ;
 		unsigned int ai = acc == XV_PIN_READWRITE;
 		xv_gaddr_t g[40];
 		struct xv_pin p[40];
@@ -724,7 +757,7 @@ static void test_random_vs_model(void)
 			batch_id++;
 			for (unsigned int i = 0; i < n; i++) {
 				idx[i] = (unsigned int)xv_rng_below(
-					&rng, op < 10 ? 8 : R_PAGES);
+				    &rng, op < 10 ? 8 : R_PAGES);
 				g[i] = ga(idx[i]);
 				if (!model[ai][idx[i]].mapped &&
 				    model[ai][idx[i]].in_batch != batch_id)
@@ -737,10 +770,10 @@ static void test_random_vs_model(void)
 				iommu_inject = true, iommu_fail_next = -ENOMEM;
 			for (unsigned int a = 0; a < 2; a++)
 				for (unsigned int i = 0; i < R_PAGES; i++)
-					evictable += model[a][i].mapped &&
-						     !model[a][i].refs &&
-						     model[a][i].in_batch !=
-							     batch_id;
+					evictable +=
+					    model[a][i].mapped &&
+					    !model[a][i].refs &&
+					    model[a][i].in_batch != batch_id;
 			mapped = m_mapped();
 			if (misses) {
 				if (mapped - evictable + misses > R_QUOTA) {
@@ -748,7 +781,7 @@ static void test_random_vs_model(void)
 				} else {
 					if (mapped + misses > R_QUOTA)
 						m_evict(mapped + misses -
-								R_QUOTA,
+							    R_QUOTA,
 							batch_id);
 					if (inject)
 						expect = inject;
@@ -772,8 +805,8 @@ static void test_random_vs_model(void)
 			unsigned int k = 0;
 
 			for (unsigned int i = 0; i < R_PAGES && k < n; i++) {
-				unsigned int j = (unsigned int)xv_rng_below(
-					&rng, R_PAGES);
+				unsigned int j =
+				    (unsigned int)xv_rng_below(&rng, R_PAGES);
 
 				if (model[ai][j].refs) {
 					bool dup = false;
@@ -794,8 +827,8 @@ static void test_random_vs_model(void)
 					model[ai][idx[i]].stamp = ++clock;
 		} else if (op < 98) {
 			/* An unpin that matches no pin changes nothing. */
-			unsigned int j = (unsigned int)xv_rng_below(&rng,
-								    R_PAGES);
+			unsigned int j =
+			    (unsigned int)xv_rng_below(&rng, R_PAGES);
 
 			if (model[ai][j].refs)
 				continue;
@@ -818,7 +851,7 @@ static void test_random_vs_model(void)
 
 			for (unsigned int a = 0; a < 2; a++) {
 				enum xv_pin_access ac =
-					a ? XV_PIN_READWRITE : XV_PIN_READ;
+				    a ? XV_PIN_READWRITE : XV_PIN_READ;
 
 				for (unsigned int i = 0; i < R_PAGES; i++) {
 					struct xv_mapcache_entry_info info;
@@ -827,11 +860,12 @@ static void test_random_vs_model(void)
 					const struct m_page *m = &model[a][i];
 
 					if ((rc == 0) != m->mapped)
-						printf("step %lu: page %u acc %u "
-						       "cached %d model %d "
-						       "refs %u\n",
-						       s, i, a, rc == 0,
-						       m->mapped, m->refs);
+						printf(
+						    "step %lu: page %u acc %u "
+						    "cached %d model %d "
+						    "refs %u\n",
+						    s, i, a, rc == 0, m->mapped,
+						    m->refs);
 					CU_ASSERT_EQUAL_FATAL(rc == 0,
 							      m->mapped);
 					if (rc)
@@ -859,8 +893,7 @@ static void test_random_vs_model(void)
 			CU_ASSERT_EQUAL_FATAL(ist.mapped, st.entries);
 			CU_ASSERT_EQUAL_FATAL(ist.unflushed, 0);
 			CU_ASSERT_EQUAL_FATAL(xv_iova_free_pages(space),
-					      64 * MiB / XV_PAGE_SIZE -
-						      st.entries);
+					      space_pages - st.entries);
 		}
 	}
 	{
@@ -879,24 +912,24 @@ static void test_random_vs_model(void)
 }
 
 static const struct xv_test_case mapcache_cases[] = {
-	{"hits skip the mapper", test_hits_skip_mapper},
-	{"one mapper call per batch", test_one_mapper_call_per_batch},
-	{"512-page batch is 2 MiB aligned", test_512_batch_is_2mib_aligned},
-	{"quota, LRU and eviction order", test_quota_lru_eviction_order},
-	{"all or nothing on failure", test_all_or_nothing},
-	{"IOMMU failure mid-batch", test_iommu_failure_mid_batch},
-	{"-ENOSPC when pins fill the quota",
-	 test_enospc_when_pinned_fill_quota},
-	{"refcounts exact", test_refcounts_exact},
-	{"drop unused and teardown", test_drop_unused_and_teardown},
-	{"random vs model", test_random_vs_model},
-	{NULL, NULL},
+    {"hits skip the mapper", test_hits_skip_mapper},
+    {"one mapper call per batch", test_one_mapper_call_per_batch},
+    {"512-page batch is 2 MiB aligned", test_512_batch_is_2mib_aligned},
+    {"quota, LRU and eviction order", test_quota_lru_eviction_order},
+    {"all or nothing on failure", test_all_or_nothing},
+    {"IOMMU failure mid-batch", test_iommu_failure_mid_batch},
+    {"-ENOSPC when pins fill the quota", test_enospc_when_pinned_fill_quota},
+    {"IOVA pressure evicts unused", test_iova_pressure_evicts},
+    {"refcounts exact", test_refcounts_exact},
+    {"drop unused and teardown", test_drop_unused_and_teardown},
+    {"random vs model", test_random_vs_model},
+    {NULL, NULL},
 };
 
 static int suite_init(void)
 {
-	fm.arena = aligned_alloc(XV_PAGE_SIZE,
-				 (size_t)ARENA_PAGES * XV_PAGE_SIZE);
+	fm.arena =
+	    aligned_alloc(XV_PAGE_SIZE, (size_t)ARENA_PAGES * XV_PAGE_SIZE);
 	return fm.arena ? 0 : -1;
 }
 
@@ -906,8 +939,8 @@ static int suite_cleanup(void)
 	return 0;
 }
 
-static const struct xv_test_suite mapcache_suite = {
-	"mapcache", mapcache_cases, suite_init, suite_cleanup};
+static const struct xv_test_suite mapcache_suite = {"mapcache", mapcache_cases,
+						    suite_init, suite_cleanup};
 
 int main(void)
 {
