@@ -2,7 +2,7 @@
  * mapcache.c — the per-vGPU map cache (see mapcache.h for the concepts).
  *
  * Data: entries are heap objects that never move; an open-addressing
- * table (linear probing, Fibonacci hashing, backward-shift deletion) maps
+ * table (linear probing, a seeded multiplicative hash, backward-shift deletion) maps
  * the key gaddr|access to the entry and keeps the key inline, so a hit
  * costs one multiply, usually one cache line of table, and the entry's
  * line. Unused entries (refs == 0) are on a circular LRU list, oldest at
@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "compiler.h"
 
@@ -51,6 +52,7 @@ struct xv_mapcache {
 	bool own_iova; /* made by us, freed with us */
 
 	struct mc_slot *tab;
+	uint64_t seed;	/* hash key, see hash_slot */
 	uint64_t mask;	/* capacity - 1 */
 	unsigned shift; /* 64 - log2(capacity) */
 	uint64_t used;	/* slots in use, provisional entries included */
@@ -77,9 +79,24 @@ struct xv_mapcache {
 
 /* ---- the table ----------------------------------------------------------- */
 
+/*
+ * Keys are guest-chosen (a guest picks its grant references), so the hash
+ * is keyed with a per-cache seed and mixed twice: a guest cannot line its
+ * keys up into one long probe chain without knowing the seed. Not a
+ * cryptographic defence; it bounds the harm to the guest's own vGPU.
+ */
+static inline uint64_t hash_slot(uint64_t seed, uint64_t key, unsigned shift)
+{
+	uint64_t h = (key ^ seed) * HASH_MUL;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h >> shift;
+}
+
 static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
 {
-	return (key * HASH_MUL) >> mc->shift;
+	return hash_slot(mc->seed, key, mc->shift);
 }
 
 static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
@@ -155,7 +172,7 @@ static int tab_reserve(struct xv_mapcache *mc, uint64_t more)
 	for (uint64_t i = 0; i < cap; i++)
 		if (mc->tab[i].key)
 			tab_put(nt, ncap - 1,
-				(mc->tab[i].key * HASH_MUL) >> nshift,
+				hash_slot(mc->seed, mc->tab[i].key, nshift),
 				mc->tab[i].e);
 	free(mc->tab);
 	mc->tab = nt;
@@ -498,6 +515,7 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 		    struct xv_mapcache **out)
 {
 	struct xv_mapcache *mc = NULL;
+	struct timespec ts;
 	int rc;
 
 	*out = NULL;
@@ -512,6 +530,10 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 		goto out;
 	}
 	mc->cfg = *cfg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mc->seed = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)mc) *
+		   HASH_MUL;
 	mc->lru.next = mc->lru.prev = &mc->lru;
 	if (cfg->iova_space) {
 		mc->iova = cfg->iova_space;

@@ -312,9 +312,9 @@ static void *race_translate(void *arg)
 			/* Each IOVA only ever maps its own page. */
 			if (p != pg((unsigned int)(iova >> 12)))
 				r->wrong++;
-			r->ok++;
+			__atomic_fetch_add(&r->ok, 1, __ATOMIC_RELAXED);
 		} else if (rc == XV_IOMMU_FAULT_NOT_MAPPED) {
-			r->faults++;
+			__atomic_fetch_add(&r->faults, 1, __ATOMIC_RELAXED);
 		} else {
 			r->wrong++;
 		}
@@ -337,7 +337,12 @@ static void test_concurrent_translate(void)
 	}
 	CU_ASSERT_EQUAL(io.ops->pasid_attach(io.impl, 31, c), 0);
 	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, race_translate, &r), 0);
-	for (unsigned int round = 0; round < 2000; round++) {
+	/* At least 2000 rounds, and until the translator has overlapped
+	 * them for a while (it may start late on a loaded machine). */
+	for (unsigned int round = 0;
+	     round < 2000 || (__atomic_load_n(&r.ok, __ATOMIC_RELAXED) < 5000 &&
+			      round < 2000000);
+	     round++) {
 		unsigned int k = 1 + round % RACE_PAGES;
 
 		CU_ASSERT_EQUAL(io.ops->map_batch(io.impl, c, m, k), 0);
@@ -347,7 +352,7 @@ static void test_concurrent_translate(void)
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(r.wrong, 0);
-	CU_ASSERT(r.ok + r.faults > 0);
+	CU_ASSERT(r.ok > 0);
 	CU_ASSERT_EQUAL(io.ops->pasid_detach(io.impl, 31), 0);
 	CU_ASSERT_EQUAL(io.ops->ctx_free(io.impl, c), 0);
 }
