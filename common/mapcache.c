@@ -2,10 +2,10 @@
  * mapcache.c — the per-vGPU map cache (see mapcache.h for the concepts).
  *
  * Data: entries are heap objects that never move; an open-addressing
- * table (linear probing, a seeded multiplicative hash, backward-shift deletion) maps
- * the key gaddr|access to the entry and keeps the key inline, so a hit
- * costs one multiply, usually one cache line of table, and the entry's
- * line. Unused entries (refs == 0) are on a circular LRU list, oldest at
+ * table (linear probing, a seeded multiplicative hash, backward-shift
+ * deletion) maps the key gaddr|access to the entry and keeps the key
+ * inline, so a hit costs two multiplies, usually one cache line of table,
+ * and the entry's line. Unused entries (refs == 0) are on a circular LRU list, oldest at
  * the head. Per-batch scratch arrays live in the cache: a hit allocates
  * nothing, a miss allocates only its entry.
  *
