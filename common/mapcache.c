@@ -5,8 +5,8 @@
  * table (linear probing, a seeded multiplicative hash, backward-shift
  * deletion) maps the key gaddr|access to the entry and keeps the key
  * inline, so a hit costs two multiplies, usually one cache line of table,
- * and the entry's line. Unused entries (refs == 0) are on a circular LRU list, oldest at
- * the head. Per-batch scratch arrays live in the cache: a hit allocates
+ * and the entry's line. Unused entries (refs == 0) are on a circular LRU
+ * list, oldest at the head. Per-batch scratch arrays live in the cache: a hit allocates
  * nothing, a miss allocates only its entry.
  *
  * Trusts: the mapper and the IOMMU to honour their contracts. Guest
