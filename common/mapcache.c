@@ -6,8 +6,8 @@
  * deletion) maps the key gaddr|access to the entry and keeps the key
  * inline, so a hit costs two multiplies, usually one cache line of table,
  * and the entry's line. Unused entries (refs == 0) are on a circular LRU
- * list, oldest at the head. Per-batch scratch arrays live in the cache: a hit allocates
- * nothing, a miss allocates only its entry.
+ * list, oldest at the head. Per-batch scratch arrays live in the cache:
+ * a hit allocates nothing, a miss allocates only its entry.
  *
  * Trusts: the mapper and the IOMMU to honour their contracts. Guest
  * addresses come from guest page tables and are checked (alignment) but
