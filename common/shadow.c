@@ -146,7 +146,8 @@ static bool is_scratch_state(uint8_t s)
 	return s == SLOT_SCRATCH_BAD || s == SLOT_SCRATCH_RETRY;
 }
 
-static void set_state(struct xv_shadow *sh, struct sh_node *n, unsigned int i,
+static inline __attribute__((always_inline)) void
+set_state(struct xv_shadow *sh, struct sh_node *n, unsigned int i,
 		      uint8_t s)
 {
 	uint8_t old = n->state[i];
@@ -376,28 +377,21 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
 	node_destroy(sh, n);
 }
 
-/* Pin m pages (one access); all-or-nothing batch, then one at a time. */
-static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
+/*
+ * Pin m pages (one access): the all-or-nothing batch first; if it fails,
+ * one at a time so that only the bad ones are lost. Returns true when the
+ * batch succeeded (ok[] untouched), false with ok[] filled otherwise.
+ */
+static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
 		      unsigned int m, enum xv_pin_access access,
 		      struct xv_pin *out, bool *ok)
 {
-	if (!m)
-		return;
-	if (sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0) {
-		for (unsigned int j = 0; j < m; j++)
-			ok[j] = true;
-	} else {
-		for (unsigned int j = 0; j < m; j++)
-			ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1,
-						   access, &out[j]) == 0;
-	}
-	for (unsigned int j = 0; j < m; j++) {
-		if (ok[j] && (out[j].iova & ~XV_PTE_FRAME_MASK)) {
-			/* An IOVA an entry cannot hold: refuse it. */
-			sh->pin->unpin_batch(sh->pin_ctx, &g[j], 1, access);
-			ok[j] = false;
-		}
-	}
+	if (!m || sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0)
+		return true;
+	for (unsigned int j = 0; j < m; j++)
+		ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1, access,
+					   &out[j]) == 0;
+	return false;
 }
 
 /*
@@ -442,12 +436,21 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	}
 	/* New pins first: the old ones are dropped only after the stores. */
 	for (unsigned int a = 0; a < 2; a++) {
-		pin_group(sh, w->pg[a], w->pn[a], access_of[a], w->pins, w->ok);
+		bool all = pin_group(sh, w->pg[a], w->pn[a], access_of[a],
+				     w->pins, w->ok);
+
 		for (unsigned int j = 0; j < w->pn[a]; j++) {
 			unsigned int k = w->pk[a][j];
 			uint64_t g = n->copy[w->idx[k]];
+			bool good = all || w->ok[j];
 
-			if (w->ok[j]) {
+			if (good && (w->pins[j].iova & ~XV_PTE_FRAME_MASK)) {
+				/* An IOVA an entry cannot hold: refuse it. */
+				sh->pin->unpin_batch(sh->pin_ctx, &w->pg[a][j],
+						     1, access_of[a]);
+				good = false;
+			}
+			if (good) {
 				w->nstate[k] = SLOT_LIVE;
 				w->nsentry[k] = xv_pte_shadow_leaf(
 					w->pins[j].iova, leaf_flags(g));

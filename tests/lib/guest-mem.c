@@ -289,11 +289,14 @@ void xv_gmem_set_unpin_hook(struct xv_gmem *gm, xv_gmem_unpin_hook fn,
 
 /* ---- the pinner ------------------------------------------------------------- */
 
+static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
+			   enum xv_pin_access access);
+
 static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 			enum xv_pin_access access, struct xv_pin *out)
 {
 	struct xv_gmem *gm = ctx;
-	unsigned int a = acc_idx(access);
+	unsigned int a = acc_idx(access), i;
 	xv_iova_t next;
 	int rc = 0;
 
@@ -305,14 +308,6 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		rc = -EINVAL;
 		goto out;
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		struct gm_page *p = page_of(gm, gaddr[i]);
-
-		if (!p || p->bad) {
-			rc = -EFAULT;
-			goto out;
-		}
-	}
 	if (gm->quota && gm->live + n > gm->quota) {
 		rc = -ENOSPC;
 		goto out;
@@ -321,9 +316,14 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		gm->next_data = (gm->next_data + XV_PT_HUGE_SIZE - 1) &
 				XV_PT_HUGE_MASK;
 	next = gm->next_data;
-	for (unsigned int i = 0; i < n; i++) {
+	/* One pass; a bad page rolls back what this call took. */
+	for (i = 0; i < n; i++) {
 		struct gm_page *p = page_of(gm, gaddr[i]);
 
+		if (!p || p->bad) {
+			rc = -EFAULT;
+			break;
+		}
 		if (p->ref[0] + p->ref[1] == 0) {
 			p->iova = next;
 			/* Scattered: leave a hole so no two are adjacent. */
@@ -337,7 +337,18 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		out[i].iova = p->iova;
 	}
 	gm->next_data = next;
-	gm->live += n;
+	gm->live += i;
+	if (rc) {
+		xv_gmem_unpin_hook hook = gm->hook;
+		struct xv_gmem_counters saved = gm->c;
+
+		/* Silent rollback: not an unpin the code under test made. */
+		gm->hook = NULL;
+		gm_unpin_batch(gm, gaddr, i, access);
+		gm->hook = hook;
+		gm->c = saved;
+		goto out;
+	}
 	gm->c.pages_pinned += n;
 out:
 	if (rc)
