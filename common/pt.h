@@ -38,32 +38,32 @@
 
 #include "pin.h"
 
-#define XV_PT_LEVELS      4u
-#define XV_PT_ENTRIES     512u
-#define XV_PT_INDEX_BITS  9u
-#define XV_GPU_VA_BITS    48u
-#define XV_GPU_VA_LIMIT   (1ull << XV_GPU_VA_BITS)
-#define XV_PT_HUGE_SHIFT  21u
-#define XV_PT_HUGE_SIZE   (1ull << XV_PT_HUGE_SHIFT)
-#define XV_PT_HUGE_MASK   (~(XV_PT_HUGE_SIZE - 1))
-#define XV_PT_HUGE_LEVEL  2u
+#define XV_PT_LEVELS	 4u
+#define XV_PT_ENTRIES	 512u
+#define XV_PT_INDEX_BITS 9u
+#define XV_GPU_VA_BITS	 48u
+#define XV_GPU_VA_LIMIT	 (1ull << XV_GPU_VA_BITS)
+#define XV_PT_HUGE_SHIFT 21u
+#define XV_PT_HUGE_SIZE	 (1ull << XV_PT_HUGE_SHIFT)
+#define XV_PT_HUGE_MASK	 (~(XV_PT_HUGE_SIZE - 1))
+#define XV_PT_HUGE_LEVEL 2u
 
-#define XV_PTE_P          (1ull << 0)
-#define XV_PTE_W          (1ull << 1)
-#define XV_PTE_NS         (1ull << 2)
-#define XV_PTE_PS         (1ull << 7)
-#define XV_PTE_G          (1ull << 63)
+#define XV_PTE_P	  (1ull << 0)
+#define XV_PTE_W	  (1ull << 1)
+#define XV_PTE_NS	  (1ull << 2)
+#define XV_PTE_PS	  (1ull << 7)
+#define XV_PTE_G	  (1ull << 63)
 #define XV_PTE_FRAME_MASK 0x000ffffffffff000ull /* bits 12..51 */
 
 /* What a guest address may look like: G plus a frame. */
 #define XV_PTE_GUEST_ADDR_MASK (XV_PTE_G | XV_PTE_FRAME_MASK)
 /* Bits a present guest entry may set; all others are reserved. */
 #define XV_PTE_GUEST_TABLE_BITS (XV_PTE_P | XV_PTE_GUEST_ADDR_MASK)
-#define XV_PTE_GUEST_LEAF_BITS                                              \
+#define XV_PTE_GUEST_LEAF_BITS \
 	(XV_PTE_P | XV_PTE_W | XV_PTE_NS | XV_PTE_GUEST_ADDR_MASK)
 /* Bits a present shadow entry may set, per kind. */
 #define XV_PTE_SHADOW_TABLE_BITS (XV_PTE_P | XV_PTE_W | XV_PTE_FRAME_MASK)
-#define XV_PTE_SHADOW_LEAF_BITS                                             \
+#define XV_PTE_SHADOW_LEAF_BITS \
 	(XV_PTE_P | XV_PTE_W | XV_PTE_NS | XV_PTE_FRAME_MASK)
 #define XV_PTE_SHADOW_HUGE_BITS (XV_PTE_SHADOW_LEAF_BITS | XV_PTE_PS)
 /* Flags carried from a guest leaf into its shadow leaf. */
@@ -119,11 +119,11 @@ static inline bool xv_pt_range_ok(uint64_t va, uint64_t len)
 /* ---- guest entries --------------------------------------------------------- */
 
 enum xv_pte_check {
-	XV_PTE_VALID = 0,     /* present and well-formed */
-	XV_PTE_ABSENT,        /* P clear: maps nothing */
-	XV_PTE_BAD_PS,        /* PS set: guest leaves are 4 KiB only */
-	XV_PTE_BAD_RESERVED,  /* a reserved bit is set */
-	XV_PTE_BAD_LEVEL,     /* level outside 1..4 (caller bug) */
+	XV_PTE_VALID = 0,    /* present and well-formed */
+	XV_PTE_ABSENT,	     /* P clear: maps nothing */
+	XV_PTE_BAD_PS,	     /* PS set: guest leaves are 4 KiB only */
+	XV_PTE_BAD_RESERVED, /* a reserved bit is set */
+	XV_PTE_BAD_LEVEL,    /* level outside 1..4 (caller bug) */
 };
 
 /*
@@ -131,9 +131,8 @@ enum xv_pte_check {
  * (levels 4..2) may carry P and an address only; leaves (level 1) also W
  * and NS. When bad is not NULL it receives the offending bits.
  */
-static inline enum xv_pte_check xv_pte_guest_check(uint64_t e,
-						   unsigned int level,
-						   uint64_t *bad)
+static inline enum xv_pte_check
+xv_pte_guest_check(uint64_t e, unsigned int level, uint64_t *bad)
 {
 	uint64_t allowed, extra;
 
@@ -195,11 +194,11 @@ const char *xv_pte_check_str(enum xv_pte_check c);
 
 enum xv_pt_fault {
 	XV_PT_OK = 0,
-	XV_PT_FAULT_VA,          /* GPU VA not below 2^48 */
+	XV_PT_FAULT_VA,		 /* GPU VA not below 2^48 */
 	XV_PT_FAULT_NOT_PRESENT, /* an entry on the way has P clear */
-	XV_PT_FAULT_READ_ONLY,   /* write through an entry without W */
-	XV_PT_FAULT_BAD_ENTRY,   /* reserved bits, misplaced or misaligned PS */
-	XV_PT_FAULT_BAD_TABLE,   /* the table IOVA does not translate */
+	XV_PT_FAULT_READ_ONLY,	 /* write through an entry without W */
+	XV_PT_FAULT_BAD_ENTRY,	 /* reserved bits, misplaced or misaligned PS */
+	XV_PT_FAULT_BAD_TABLE,	 /* the table IOVA does not translate */
 };
 
 const char *xv_pt_fault_str(enum xv_pt_fault f);
@@ -211,12 +210,12 @@ enum xv_pt_access {
 
 struct xv_pt_walk_result {
 	enum xv_pt_fault fault;
-	unsigned int level;  /* leaf level (1 or 2), or the level that faulted */
-	xv_iova_t iova;      /* translated address of va, offset included */
-	xv_iova_t page;      /* the leaf's frame: 4 KiB or 2 MiB aligned */
-	uint64_t page_size;  /* 4 KiB or 2 MiB */
-	uint64_t flags;      /* effective P/W/NS (W ANDed over the levels) */
-	uint64_t entry;      /* the entry that ended the walk */
+	unsigned int level; /* leaf level (1 or 2), or the level that faulted */
+	xv_iova_t iova;	    /* translated address of va, offset included */
+	xv_iova_t page;	    /* the leaf's frame: 4 KiB or 2 MiB aligned */
+	uint64_t page_size; /* 4 KiB or 2 MiB */
+	uint64_t flags;	    /* effective P/W/NS (W ANDed over the levels) */
+	uint64_t entry;	    /* the entry that ended the walk */
 };
 
 /*
@@ -225,7 +224,7 @@ struct xv_pt_walk_result {
  * passes its IOMMU model here).
  */
 typedef const uint64_t *(*xv_pt_table_fn)(void *ctx, xv_iova_t table_iova,
-					   unsigned int level);
+					  unsigned int level);
 
 /*
  * Walk the SHADOW tables rooted at root_iova for va. Each entry is read

@@ -28,7 +28,7 @@
 
 enum slot_state {
 	SLOT_ABSENT = 0,    /* guest entry not present: shadow entry 0 */
-	SLOT_LIVE,          /* shadowed: pinned leaf or child node */
+	SLOT_LIVE,	    /* shadowed: pinned leaf or child node */
 	SLOT_SCRATCH_BAD,   /* invalid guest entry: scratch */
 	SLOT_SCRATCH_RETRY, /* pin/read failed or limit hit: scratch, retry
 			     * on resync */
@@ -51,7 +51,7 @@ struct sh_node {
 	bool tracked;
 	bool huge;
 	uint8_t level;
-	uint16_t pidx;   /* index in the parent */
+	uint16_t pidx;	 /* index in the parent */
 	uint16_t n_live; /* leaf: pinned slots */
 	uint8_t state[XV_PT_ENTRIES];
 	uint64_t copy[XV_PT_ENTRIES]; /* private copy / OOS snapshot */
@@ -103,7 +103,7 @@ struct xv_shadow {
 	bool oos;
 	bool has_root;
 	bool root_unreadable; /* the last read of the root page failed */
-	int err;              /* first host-side error of the current call */
+	int err;	      /* first host-side error of the current call */
 	struct sh_node *root;
 	struct sh_node *oos_head[XV_PT_LEVELS + 1];
 	uint64_t clock;
@@ -111,8 +111,7 @@ struct xv_shadow {
 	struct leaf_work w;
 };
 
-static const enum xv_pin_access access_of[2] = {XV_PIN_READ,
-						XV_PIN_READWRITE};
+static const enum xv_pin_access access_of[2] = {XV_PIN_READ, XV_PIN_READWRITE};
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -147,8 +146,7 @@ static bool is_scratch_state(uint8_t s)
 }
 
 static inline __attribute__((always_inline)) void
-set_state(struct xv_shadow *sh, struct sh_node *n, unsigned int i,
-		      uint8_t s)
+set_state(struct xv_shadow *sh, struct sh_node *n, unsigned int i, uint8_t s)
 {
 	uint8_t old = n->state[i];
 
@@ -292,7 +290,7 @@ static void node_destroy(struct xv_shadow *sh, struct sh_node *n)
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
 			if (n->state[i] == SLOT_LIVE) {
 				unsigned int a =
-					!!(n->u.leaf.sentry[i] & XV_PTE_W);
+				    !!(n->u.leaf.sentry[i] & XV_PTE_W);
 
 				g[a][cnt[a]++] = n->u.leaf.pinned[i];
 			}
@@ -346,8 +344,9 @@ static bool leaf_huge_ok(const struct sh_node *n)
 static uint64_t node_parent_entry(const struct sh_node *n)
 {
 	if (n->huge)
-		return xv_pte_shadow_huge(xv_pte_shadow_addr(n->u.leaf.sentry[0]),
-					  leaf_flags(n->u.leaf.sentry[0]));
+		return xv_pte_shadow_huge(
+		    xv_pte_shadow_addr(n->u.leaf.sentry[0]),
+		    leaf_flags(n->u.leaf.sentry[0]));
 	return xv_pte_shadow_table(n->table_iova);
 }
 
@@ -382,9 +381,8 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
  * one at a time so that only the bad ones are lost. Returns true when the
  * batch succeeded (ok[] untouched), false with ok[] filled otherwise.
  */
-static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
-		      unsigned int m, enum xv_pin_access access,
-		      struct xv_pin *out, bool *ok)
+static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
+		      enum xv_pin_access access, struct xv_pin *out, bool *ok)
 {
 	if (!m || sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0)
 		return true;
@@ -400,8 +398,8 @@ static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
  * invalidations); otherwise n is being built. Returns 1 if n was freed
  * (split without memory), -ENOMEM if a new node got no table, else 0.
  */
-static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
-		      unsigned int cnt, bool live)
+static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
+		      bool live)
 {
 	struct leaf_work *w = &sh->w;
 	unsigned int lo = XV_PT_ENTRIES, hi = 0;
@@ -453,7 +451,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 			if (good) {
 				w->nstate[k] = SLOT_LIVE;
 				w->nsentry[k] = xv_pte_shadow_leaf(
-					w->pins[j].iova, leaf_flags(g));
+				    w->pins[j].iova, leaf_flags(g));
 			} else {
 				sh->st.pin_failures++;
 				w->nstate[k] = SLOT_SCRATCH_RETRY;
@@ -473,8 +471,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 		set_state(sh, n, i, w->nstate[k]);
 		n->u.leaf.sentry[i] = w->nsentry[k];
 		n->u.leaf.pinned[i] = w->nstate[k] == SLOT_LIVE
-					      ? xv_pte_guest_addr(n->copy[i])
-					      : 0;
+					  ? xv_pte_guest_addr(n->copy[i])
+					  : 0;
 	}
 	now_huge = leaf_huge_ok(n);
 
@@ -487,8 +485,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 			return 0;
 		}
 		if (!n->table) {
-			int rc = table_alloc(sh->vgpu, &n->table,
-					     &n->table_iova);
+			int rc =
+			    table_alloc(sh->vgpu, &n->table, &n->table_iova);
 
 			if (rc)
 				return -ENOMEM;
@@ -826,7 +824,7 @@ int xv_shadow_new(const struct xv_shadow_config *cfg, struct xv_shadow **out)
 	sh->tlb = cfg->tlb_invalidate;
 	sh->tlb_ctx = cfg->tlb_ctx;
 	sh->max_tables =
-		cfg->max_tables ? cfg->max_tables : XV_SHADOW_DEFAULT_MAX_TABLES;
+	    cfg->max_tables ? cfg->max_tables : XV_SHADOW_DEFAULT_MAX_TABLES;
 	sh->oos_idle = cfg->oos_idle_syncs ? cfg->oos_idle_syncs
 					   : XV_SHADOW_DEFAULT_OOS_IDLE;
 	sh->oos = !cfg->oos_disable;
@@ -1015,8 +1013,7 @@ static const uint64_t *translate_table(void *ctx, xv_iova_t iova,
 }
 
 int xv_shadow_translate(const struct xv_shadow *sh, uint64_t va,
-			enum xv_pt_access access,
-			struct xv_pt_walk_result *out)
+			enum xv_pt_access access, struct xv_pt_walk_result *out)
 {
 	struct translate_ctx t = {.sh = sh, .cur = NULL, .va = va};
 

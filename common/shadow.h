@@ -70,7 +70,7 @@ struct xv_shadow_vgpu_config {
 	const struct xv_shadow_table_ops *table_ops;
 	void *table_ctx;
 	xv_iova_t scratch_iova; /* the vGPU's scratch page, 4 KiB aligned */
-	uint32_t oos_pages;     /* OOS budget in pages (xv_limits.oos_pages) */
+	uint32_t oos_pages;	/* OOS budget in pages (xv_limits.oos_pages) */
 };
 
 /*
@@ -97,10 +97,10 @@ struct xv_shadow_config {
 	 * dropped and old tables freed. */
 	xv_tlb_invalidate_fn tlb_invalidate;
 	void *tlb_ctx;
-	uint32_t max_tables;     /* guest tables shadowed; 0: default */
+	uint32_t max_tables;	 /* guest tables shadowed; 0: default */
 	uint32_t oos_idle_syncs; /* drop an unchanged OOS page after this
 				  * many syncs; 0: default, ~0u: never */
-	bool oos_disable;        /* start with OOS mode off */
+	bool oos_disable;	 /* start with OOS mode off */
 };
 
 #define XV_SHADOW_DEFAULT_MAX_TABLES 16384u
@@ -108,19 +108,19 @@ struct xv_shadow_config {
 
 struct xv_shadow_stats {
 	/* Gauges: the state now. */
-	uint64_t pinned_leaves;  /* data pins held (one per 4 KiB guest leaf) */
-	uint64_t scratch_entries; /* shadow entries pointing at scratch */
-	uint64_t huge_leaves;    /* 2 MiB shadow leaves */
-	uint64_t shadow_tables;  /* shadow tables allocated, root included */
-	uint64_t guest_tables;   /* guest table positions shadowed (nodes) */
-	uint64_t oos_pages;      /* pages in this context's OOS set */
+	uint64_t pinned_leaves; /* data pins held (one per 4 KiB guest leaf) */
+	uint64_t scratch_entries;   /* shadow entries pointing at scratch */
+	uint64_t huge_leaves;	    /* 2 MiB shadow leaves */
+	uint64_t shadow_tables;	    /* shadow tables allocated, root included */
+	uint64_t guest_tables;	    /* guest table positions shadowed (nodes) */
+	uint64_t oos_pages;	    /* pages in this context's OOS set */
 	uint64_t last_sync_changed; /* entries re-shadowed by the last sync */
 	/* Counters since creation. */
 	uint64_t tlb_invalidations;
 	uint64_t entries_reshadowed; /* guest entries re-shadowed, all paths */
 	uint64_t scratch_events;     /* times an entry was sent to scratch */
-	uint64_t bad_entries;        /* ... because the entry was invalid */
-	uint64_t pin_failures;       /* ... because a pin or read failed */
+	uint64_t bad_entries;	     /* ... because the entry was invalid */
+	uint64_t pin_failures;	     /* ... because a pin or read failed */
 	uint64_t table_limit_hits;   /* ... because of max_tables */
 	uint64_t huge_splits;
 	uint64_t huge_merges;

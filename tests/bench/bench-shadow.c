@@ -39,7 +39,7 @@ struct bench {
 	struct xv_shadow_vgpu *vg;
 	struct xv_shadow *sh;
 	xv_gaddr_t root;
-	uint64_t *l1; /* the guest L1 page being flipped */
+	uint64_t *l1;	      /* the guest L1 page being flipped */
 	uint64_t ent[2][512]; /* guest entries: A, B */
 	uint64_t raw[2][512]; /* the shadow entries they become */
 	uint64_t table[512] __attribute__((aligned(64)));
@@ -90,7 +90,7 @@ static void setup(struct bench *b, bool oos)
 			b->ent[s][i] = xv_pte_guest_make(g, XV_PTE_W);
 			/* Keep it pinned: mapped at 1G (A) or 2G (B) too. */
 			*gslot(b, (1ull + s) << 30 | (uint64_t)i << 12) =
-				b->ent[s][i];
+			    b->ent[s][i];
 		}
 	}
 	for (unsigned int i = 0; i < 512; i++)
@@ -102,10 +102,10 @@ static void setup(struct bench *b, bool oos)
 
 		for (unsigned int l = 4; l >= 1; l--) {
 			*gslot(b, 3ull << 30 | (uint64_t)l << 12) =
-				xv_pte_guest_make(t, 0);
+			    xv_pte_guest_make(t, 0);
 			if (l > 1)
 				t = xv_pte_guest_addr(
-					xv_gmem_page(b->gm, t)[0]);
+				    xv_gmem_page(b->gm, t)[0]);
 		}
 	}
 	if (xv_shadow_set_root(b->sh, b->root))
@@ -114,9 +114,8 @@ static void setup(struct bench *b, bool oos)
 		for (unsigned int i = 0; i < 512; i++) {
 			xv_iova_t iova;
 
-			if (!xv_gmem_iova_of(b->gm,
-					     xv_pte_guest_addr(b->ent[s][i]),
-					     &iova))
+			if (!xv_gmem_iova_of(
+				b->gm, xv_pte_guest_addr(b->ent[s][i]), &iova))
 				abort();
 			b->raw[s][i] = xv_pte_shadow_leaf(iova, XV_PTE_W);
 		}
@@ -163,8 +162,7 @@ static void run_pin_floor(void *arg)
 		for (unsigned int i = 0; i < 512; i++)
 			xv_pte_store(&b->table[i],
 				     xv_pte_shadow_leaf(out[i].iova, XV_PTE_W));
-		xv_gmem_pin_ops.unpin_batch(b->gm, g[s], 512,
-					    XV_PIN_READWRITE);
+		xv_gmem_pin_ops.unpin_batch(b->gm, g[s], 512, XV_PIN_READWRITE);
 	}
 }
 
@@ -232,9 +230,9 @@ int main(void)
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	struct xv_bench_result res = {
-		.bench = "shadow",
-		.baseline_name = "raw_store_loop",
-		.runs = RUNS,
+	    .bench = "shadow",
+	    .baseline_name = "raw_store_loop",
+	    .runs = RUNS,
 	};
 	double raw, floor_ns, whole, whole_oos, single;
 
@@ -250,8 +248,8 @@ int main(void)
 	teardown(b);
 
 	setup(b, true);
-	whole_oos = xv_bench_median_ns(RUNS, ROUNDS * 512ull,
-				       run_whole_page_oos, b);
+	whole_oos =
+	    xv_bench_median_ns(RUNS, ROUNDS * 512ull, run_whole_page_oos, b);
 	check_result(b);
 	teardown(b);
 

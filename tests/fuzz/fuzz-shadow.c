@@ -48,10 +48,10 @@ static uint64_t u64(struct in *in)
 	return v;
 }
 
-#define CHECK(c)                                                             \
-	do {                                                                 \
-		if (!(c))                                                    \
-			__builtin_trap();                                    \
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
 	} while (0)
 
 struct fz {
@@ -213,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t p = byte(&in);
 
 		xv_gmem_page(z.gm, z.page[p % 6])[pick_index(p >> 3)] =
-			pick_entry(&z, &in);
+		    pick_entry(&z, &in);
 	}
 	for (uint8_t bad = byte(&in); bad; bad &= (uint8_t)(bad - 1))
 		xv_gmem_set_bad(z.gm, z.page[(unsigned)__builtin_ctz(bad) + 4],
@@ -233,7 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			unsigned int i = pick_index(p >> 3);
 
 			xv_gmem_page(z.gm, z.page[p % 6])[i] =
-				pick_entry(&z, &in);
+			    pick_entry(&z, &in);
 			xv_shadow_update_range(z.sh, pick_va(&in), 4096);
 			break;
 		}
@@ -273,8 +273,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			xv_gmem_fail_tables_after(z.gm, UINT32_MAX);
 			break;
 		default: /* write without notifying */
-			xv_gmem_page(z.gm, z.page[byte(&in) % 6])[pick_index(
-				byte(&in))] = pick_entry(&z, &in);
+			xv_gmem_page(
+			    z.gm,
+			    z.page[byte(&in) % 6])[pick_index(byte(&in))] =
+			    pick_entry(&z, &in);
 			break;
 		}
 		check(&z, &in, compare);

@@ -11,9 +11,9 @@
 
 #include "pt.h"
 
-#define DATA_IOVA_BASE  (1ull << 32)
+#define DATA_IOVA_BASE	(1ull << 32)
 #define TABLE_IOVA_BASE (1ull << 44)
-#define HOST_IOVA_BASE  (1ull << 46)
+#define HOST_IOVA_BASE	(1ull << 46)
 
 enum map_kind { KIND_DATA = 1, KIND_TABLE, KIND_HOST };
 
@@ -78,8 +78,7 @@ static int map_grow(struct xv_gmem *gm)
 	return 0;
 }
 
-static int map_put(struct xv_gmem *gm, xv_iova_t iova, void *host,
-		   uint8_t kind)
+static int map_put(struct xv_gmem *gm, xv_iova_t iova, void *host, uint8_t kind)
 {
 	uint64_t key = iova >> 12, i;
 
@@ -313,8 +312,8 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		goto out;
 	}
 	if (gm->mode == XV_GMEM_IOVA_CONTIG)
-		gm->next_data = (gm->next_data + XV_PT_HUGE_SIZE - 1) &
-				XV_PT_HUGE_MASK;
+		gm->next_data =
+		    (gm->next_data + XV_PT_HUGE_SIZE - 1) & XV_PT_HUGE_MASK;
 	next = gm->next_data;
 	/* One pass; a bad page rolls back what this call took. */
 	for (i = 0; i < n; i++) {
@@ -327,8 +326,9 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		if (p->ref[0] + p->ref[1] == 0) {
 			p->iova = next;
 			/* Scattered: leave a hole so no two are adjacent. */
-			next += gm->mode == XV_GMEM_IOVA_CONTIG ? XV_PAGE_SIZE
-							       : 2 * XV_PAGE_SIZE;
+			next += gm->mode == XV_GMEM_IOVA_CONTIG
+				    ? XV_PAGE_SIZE
+				    : 2 * XV_PAGE_SIZE;
 			if (map_put(gm, p->iova, p->mem, KIND_DATA))
 				abort(); /* test double: out of memory */
 		}
@@ -385,8 +385,8 @@ static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 }
 
 const struct xv_pin_ops xv_gmem_pin_ops = {
-	.pin_batch = gm_pin_batch,
-	.unpin_batch = gm_unpin_batch,
+    .pin_batch = gm_pin_batch,
+    .unpin_batch = gm_unpin_batch,
 };
 
 /* ---- tables, host pages, lookup ---------------------------------------------- */
@@ -432,8 +432,8 @@ static void gm_table_free(void *ctx, uint64_t *table, xv_iova_t iova)
 }
 
 const struct xv_shadow_table_ops xv_gmem_table_ops = {
-	.alloc = gm_table_alloc,
-	.free = gm_table_free,
+    .alloc = gm_table_alloc,
+    .free = gm_table_free,
 };
 
 void *xv_gmem_host_page(struct xv_gmem *gm, xv_iova_t *iova)
@@ -464,8 +464,7 @@ void *xv_gmem_host(const struct xv_gmem *gm, xv_iova_t iova)
 	return s ? s->host : NULL;
 }
 
-const uint64_t *xv_gmem_table_fn(void *ctx, xv_iova_t iova,
-				 unsigned int level)
+const uint64_t *xv_gmem_table_fn(void *ctx, xv_iova_t iova, unsigned int level)
 {
 	const struct xv_gmem *gm = ctx;
 	struct map_slot *s = map_find(gm, iova);

@@ -37,10 +37,10 @@ enum xv_gmem_iova_mode {
 };
 
 struct xv_gmem_counters {
-	uint64_t pin_calls;        /* pin_batch calls */
+	uint64_t pin_calls;	   /* pin_batch calls */
 	uint64_t pin_batch_calls;  /* ... of which with n > 1 */
 	uint64_t pin_failed_calls; /* ... of which failed */
-	uint64_t pages_pinned;     /* pages over successful calls */
+	uint64_t pages_pinned;	   /* pages over successful calls */
 	uint64_t unpin_calls;
 	uint64_t pages_unpinned;
 	uint64_t unpin_errors; /* unpins with no matching pin */
@@ -97,8 +97,7 @@ void *xv_gmem_host_page(struct xv_gmem *gm, xv_iova_t *iova);
 /* IOVA → host: any pinned page, table or host page; NULL if unmapped. */
 void *xv_gmem_host(const struct xv_gmem *gm, xv_iova_t iova);
 /* An xv_pt_table_fn over tables only (ctx = gm). */
-const uint64_t *xv_gmem_table_fn(void *ctx, xv_iova_t iova,
-				 unsigned int level);
+const uint64_t *xv_gmem_table_fn(void *ctx, xv_iova_t iova, unsigned int level);
 
 extern const struct xv_pin_ops xv_gmem_pin_ops;
 extern const struct xv_shadow_table_ops xv_gmem_table_ops;

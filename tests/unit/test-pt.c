@@ -63,19 +63,19 @@ static void test_guest_valid_entries(void)
 	uint64_t bad;
 
 	for (unsigned int l = 1; l <= 4; l++) {
-		CU_ASSERT_EQUAL(xv_pte_guest_check(xv_pte_guest_make(g, 0), l,
-						   &bad),
-				XV_PTE_VALID);
+		CU_ASSERT_EQUAL(
+		    xv_pte_guest_check(xv_pte_guest_make(g, 0), l, &bad),
+		    XV_PTE_VALID);
 		CU_ASSERT_EQUAL(bad, 0);
 		CU_ASSERT_EQUAL(xv_pte_guest_check(0, l, NULL), XV_PTE_ABSENT);
 		/* P clear: absent whatever else is set. */
 		CU_ASSERT_EQUAL(xv_pte_guest_check(~XV_PTE_P, l, NULL),
 				XV_PTE_ABSENT);
 	}
-	CU_ASSERT_EQUAL(xv_pte_guest_check(
-				xv_pte_guest_make(g, XV_PTE_W | XV_PTE_NS), 1,
-				NULL),
-			XV_PTE_VALID);
+	CU_ASSERT_EQUAL(
+	    xv_pte_guest_check(xv_pte_guest_make(g, XV_PTE_W | XV_PTE_NS), 1,
+			       NULL),
+	    XV_PTE_VALID);
 	/* A GFN-style address (bit 63 clear) is well-formed too. */
 	CU_ASSERT_EQUAL(xv_pte_guest_check(0x5000 | XV_PTE_P, 1, NULL),
 			XV_PTE_VALID);
@@ -97,7 +97,7 @@ static void test_guest_every_reserved_bit(void)
 			bool ok = bit == 0 || bit == 63 || frame ||
 				  (l == 1 && (bit == 1 || bit == 2));
 			enum xv_pte_check c =
-				xv_pte_guest_check(base | b, l, &got);
+			    xv_pte_guest_check(base | b, l, &got);
 
 			if (ok) {
 				CU_ASSERT_EQUAL(c, XV_PTE_VALID);
@@ -158,9 +158,8 @@ static void test_walk_leaf(void)
 	struct xv_pt_walk_result r;
 
 	build();
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0x123, XV_PT_WRITE, table_fn, NULL,
-				   &r),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 0x123, XV_PT_WRITE, table_fn, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_OK);
 	CU_ASSERT_EQUAL(r.iova, 0xabc123);
 	CU_ASSERT_EQUAL(r.page, 0xabc000);
@@ -168,9 +167,8 @@ static void test_walk_leaf(void)
 	CU_ASSERT_EQUAL(r.level, 1);
 	CU_ASSERT_EQUAL(r.flags, XV_PTE_P | XV_PTE_W | XV_PTE_NS);
 
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0x1008, XV_PT_READ, table_fn, NULL,
-				   &r),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 0x1008, XV_PT_READ, table_fn, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.iova, 0xdef008);
 	CU_ASSERT_EQUAL(r.flags, XV_PTE_P);
 }
@@ -181,17 +179,15 @@ static void test_walk_huge(void)
 	uint64_t va = (1ull << 21) + 0x12345;
 
 	build();
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), va, XV_PT_WRITE, table_fn, NULL,
-				   &r),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), va, XV_PT_WRITE, table_fn, NULL, &r), 0);
 	CU_ASSERT_EQUAL(r.iova, 0x40000000 + 0x12345);
 	CU_ASSERT_EQUAL(r.page_size, 2ull << 20);
 	CU_ASSERT_EQUAL(r.level, 2);
 	/* Misaligned 2 MiB frame: bad entry. */
 	tables[2][1] = xv_pte_shadow_huge(0x40001000, 0);
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), va, XV_PT_READ, table_fn, NULL,
-				   &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), va, XV_PT_READ, table_fn, NULL, &r), -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_BAD_ENTRY);
 	/* PS is an L2-only bit. */
 	build();
@@ -212,30 +208,29 @@ static void test_walk_faults(void)
 	struct xv_pt_walk_result r;
 
 	build();
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 1ull << 48, XV_PT_READ, table_fn,
-				   NULL, &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 1ull << 48, XV_PT_READ, table_fn, NULL, &r),
+	    -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_VA);
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0x2000, XV_PT_READ, table_fn, NULL,
-				   &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 0x2000, XV_PT_READ, table_fn, NULL, &r),
+	    -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_NOT_PRESENT);
 	CU_ASSERT_EQUAL(r.level, 1);
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 1ull << 39, XV_PT_READ, table_fn,
-				   NULL, &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 1ull << 39, XV_PT_READ, table_fn, NULL, &r),
+	    -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_NOT_PRESENT);
 	CU_ASSERT_EQUAL(r.level, 4);
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0x1000, XV_PT_WRITE, table_fn,
-				   NULL, &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 0x1000, XV_PT_WRITE, table_fn, NULL, &r),
+	    -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_READ_ONLY);
 	CU_ASSERT_EQUAL(r.iova, 0xdef000);
 	/* W is ANDed: a read-only non-leaf entry makes the leaf read-only. */
 	tables[1][0] &= ~XV_PTE_W;
-	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0, XV_PT_WRITE, table_fn, NULL,
-				   &r),
-			-EFAULT);
+	CU_ASSERT_EQUAL(
+	    xv_pt_walk(TIOVA(0), 0, XV_PT_WRITE, table_fn, NULL, &r), -EFAULT);
 	CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_READ_ONLY);
 	CU_ASSERT_EQUAL(xv_pt_walk(TIOVA(0), 0, XV_PT_READ, table_fn, NULL, &r),
 			0);
@@ -261,12 +256,13 @@ static void test_walk_shadow_reserved(void)
 	for (unsigned int l = 1; l <= 4; l++) {
 		for (unsigned int bit = 0; bit < 64; bit++) {
 			uint64_t b = 1ull << bit;
-			uint64_t *slot = l == 4   ? &tables[0][0]
+			uint64_t *slot = l == 4	  ? &tables[0][0]
 					 : l == 3 ? &tables[1][0]
 					 : l == 2 ? &tables[2][0]
 						  : &tables[3][0];
 			bool frame = bit >= 12 && bit <= 51;
-			bool allowed = bit <= 1 || frame || (l == 1 && bit == 2);
+			bool allowed =
+			    bit <= 1 || frame || (l == 1 && bit == 2);
 			int rc;
 
 			if (frame || bit == 0)
@@ -305,30 +301,30 @@ static void test_walk_self_loop(void)
 }
 
 static const struct xv_test_case va_cases[] = {
-	{"index_and_span", test_index_and_span},
-	{"va_canonical", test_va_canonical},
-	{NULL, NULL},
+    {"index_and_span", test_index_and_span},
+    {"va_canonical", test_va_canonical},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case guest_cases[] = {
-	{"gaddr", test_gaddr},
-	{"valid_entries", test_guest_valid_entries},
-	{"every_reserved_bit", test_guest_every_reserved_bit},
-	{NULL, NULL},
+    {"gaddr", test_gaddr},
+    {"valid_entries", test_guest_valid_entries},
+    {"every_reserved_bit", test_guest_every_reserved_bit},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case walk_cases[] = {
-	{"leaf", test_walk_leaf},
-	{"huge", test_walk_huge},
-	{"faults", test_walk_faults},
-	{"shadow_reserved", test_walk_shadow_reserved},
-	{"self_loop", test_walk_self_loop},
-	{NULL, NULL},
+    {"leaf", test_walk_leaf},
+    {"huge", test_walk_huge},
+    {"faults", test_walk_faults},
+    {"shadow_reserved", test_walk_shadow_reserved},
+    {"self_loop", test_walk_self_loop},
+    {NULL, NULL},
 };
 
 static const struct xv_test_suite va_suite = {"pt_va", va_cases, NULL, NULL};
-static const struct xv_test_suite guest_suite = {"pt_guest", guest_cases,
-						 NULL, NULL};
+static const struct xv_test_suite guest_suite = {"pt_guest", guest_cases, NULL,
+						 NULL};
 static const struct xv_test_suite walk_suite = {"pt_walk", walk_cases, NULL,
 						NULL};
 

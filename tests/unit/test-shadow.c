@@ -332,7 +332,8 @@ static bool check_va(struct fx *f, uint64_t va)
 	}
 	if (!ok && mismatches++ < 5)
 		printf("\n  va %#" PRIx64 ": model %d iova %#" PRIx64
-		       " flags %#" PRIx64 "; engine rc %d fault %s iova %#" PRIx64
+		       " flags %#" PRIx64
+		       "; engine rc %d fault %s iova %#" PRIx64
 		       " flags %#" PRIx64 "; device rc %d fault %s\n",
 		       va, m.k, m.iova, m.flags, rc, xv_pt_fault_str(r.fault),
 		       r.iova, r.flags, rd, xv_pt_fault_str(d.fault));
@@ -433,13 +434,13 @@ static bool check_state(struct fx *f, struct menum *me)
 		uint32_t fr = (uint32_t)xv_gaddr_frame(g);
 
 		if (xv_gmem_refs(f->gm, g, XV_PIN_READ) != me->ref[0][fr] ||
-		    xv_gmem_refs(f->gm, g, XV_PIN_READWRITE) != me->ref[1][fr]) {
+		    xv_gmem_refs(f->gm, g, XV_PIN_READWRITE) !=
+			me->ref[1][fr]) {
 			if (ok && mismatches++ < 5)
 				printf("\n  gref %u: pins r%u/rw%u, model "
 				       "r%u/rw%u\n",
 				       fr, xv_gmem_refs(f->gm, g, XV_PIN_READ),
-				       xv_gmem_refs(f->gm, g,
-						    XV_PIN_READWRITE),
+				       xv_gmem_refs(f->gm, g, XV_PIN_READWRITE),
 				       me->ref[0][fr], me->ref[1][fr]);
 			ok = false;
 		}
@@ -449,11 +450,10 @@ static bool check_state(struct fx *f, struct menum *me)
 	    xv_gmem_live_pins(f->gm) != me->leaves) {
 		if (mismatches++ < 5)
 			printf("\n  stats: leaves %" PRIu64 "/%" PRIu64
-			       " scratch %" PRIu64 "/%" PRIu64
-			       " huge %" PRIu64 "/%" PRIu64 "\n",
-			       st.pinned_leaves, me->leaves,
-			       st.scratch_entries, me->scratch, st.huge_leaves,
-			       me->huge);
+			       " scratch %" PRIu64 "/%" PRIu64 " huge %" PRIu64
+			       "/%" PRIu64 "\n",
+			       st.pinned_leaves, me->leaves, st.scratch_entries,
+			       me->scratch, st.huge_leaves, me->huge);
 		ok = false;
 	}
 	return ok;
@@ -479,13 +479,13 @@ static const struct fx_opts OOS_OFF = {.oos_off = true,
 				       .iova_mode = XV_GMEM_IOVA_SCATTER};
 
 static const uint64_t some_vas[] = {
-	0x0,
-	0x1000,
-	0x5000,
-	0x200000,
-	0x40000000,
-	(5ull << 39) | (7ull << 30) | (9ull << 21) | (11ull << 12),
-	(1ull << 48) - 4096,
+    0x0,
+    0x1000,
+    0x5000,
+    0x200000,
+    0x40000000,
+    (5ull << 39) | (7ull << 30) | (9ull << 21) | (11ull << 12),
+    (1ull << 48) - 4096,
 };
 
 static void test_populate(void)
@@ -523,24 +523,22 @@ static void test_populate(void)
 		CU_ASSERT_EQUAL(xv_shadow_translate(f->sh, 0, XV_PT_WRITE, &r),
 				-EFAULT);
 		CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_READ_ONLY);
-		CU_ASSERT_EQUAL(xv_shadow_translate(f->sh, 0x1000, XV_PT_WRITE,
-						    &r),
-				0);
-		CU_ASSERT_EQUAL(xv_shadow_translate(f->sh, 1ull << 48,
-						    XV_PT_READ, &r),
-				-EFAULT);
+		CU_ASSERT_EQUAL(
+		    xv_shadow_translate(f->sh, 0x1000, XV_PT_WRITE, &r), 0);
+		CU_ASSERT_EQUAL(
+		    xv_shadow_translate(f->sh, 1ull << 48, XV_PT_READ, &r),
+		    -EFAULT);
 		CU_ASSERT_EQUAL(r.fault, XV_PT_FAULT_VA);
 	}
 	/* Data pins carry the access the guest entry asks for. */
 	{
 		uint64_t e = *gslot(f, f->root, 0x1000, 1);
 
-		CU_ASSERT_EQUAL(xv_gmem_refs(f->gm, xv_pte_guest_addr(e),
-					     XV_PIN_READWRITE),
-				1);
-		CU_ASSERT_EQUAL(xv_gmem_refs(f->gm, xv_pte_guest_addr(e),
-					     XV_PIN_READ),
-				0);
+		CU_ASSERT_EQUAL(
+		    xv_gmem_refs(f->gm, xv_pte_guest_addr(e), XV_PIN_READWRITE),
+		    1);
+		CU_ASSERT_EQUAL(
+		    xv_gmem_refs(f->gm, xv_pte_guest_addr(e), XV_PIN_READ), 0);
 	}
 	fx_fini(f);
 }
@@ -701,8 +699,7 @@ static void test_set_root_replace(void)
 static void test_oos_sync(void)
 {
 	struct fx *f = &F;
-	struct fx_opts o = {.oos_pages = 16,
-			    .iova_mode = XV_GMEM_IOVA_SCATTER};
+	struct fx_opts o = {.oos_pages = 16, .iova_mode = XV_GMEM_IOVA_SCATTER};
 	xv_gaddr_t g[8];
 	uint64_t va = 0x80000000;
 
@@ -721,7 +718,7 @@ static void test_oos_sync(void)
 	gmap(f, va, g[7], XV_PTE_W);
 	CU_ASSERT_EQUAL(xv_shadow_update_range(f->sh, va, 4096), 0);
 	CU_ASSERT_EQUAL(stats(f).oos_pages, 4); /* L4, L3, L2, L1 */
-	CU_ASSERT_TRUE(stale(f, va)); /* still the old mapping */
+	CU_ASSERT_TRUE(stale(f, va));		/* still the old mapping */
 	CU_ASSERT_EQUAL(xv_shadow_sync(f->sh), 0);
 	CU_ASSERT_TRUE(check_va(f, va));
 	CU_ASSERT_EQUAL(stats(f).last_sync_changed, 1);
@@ -871,9 +868,9 @@ static void tlb_fill(struct fx *f, const uint64_t *vas, unsigned int n)
 		if (xv_pt_walk(xv_shadow_root_iova(f->sh), vas[i], XV_PT_READ,
 			       xv_gmem_table_fn, f->gm, &d))
 			continue;
-		f->tlb[i] = (struct tlb_entry){vas[i] & XV_PAGE_MASK,
-					       d.iova & XV_PAGE_MASK, d.flags,
-					       true};
+		f->tlb[i] =
+		    (struct tlb_entry){vas[i] & XV_PAGE_MASK,
+				       d.iova & XV_PAGE_MASK, d.flags, true};
 	}
 }
 
@@ -934,8 +931,7 @@ static void test_order_new_before_old(void)
 	/* Split the 2 MiB leaf by remapping one of its pages. */
 	tlb_fill(f, vas, 64);
 	gmap(f, MB2 + 5 * 4096, spare[1], XV_PTE_W);
-	CU_ASSERT_EQUAL(xv_shadow_update_range(f->sh, MB2 + 5 * 4096, 4096),
-			0);
+	CU_ASSERT_EQUAL(xv_shadow_update_range(f->sh, MB2 + 5 * 4096, 4096), 0);
 	CU_ASSERT_EQUAL(stats(f).huge_leaves, 0);
 	CU_ASSERT_EQUAL(stats(f).huge_splits, 1);
 	CU_ASSERT_TRUE(tlb_consistent(f));
@@ -985,14 +981,15 @@ static void test_tlb_every_change(void)
 					0);
 			break;
 		case 1: /* flags only, no notification: tracked page */
-			gmap(f, 16 * 4096, xv_pte_guest_addr(*gslot(
-						   f, f->root, 16 * 4096, 1)),
-			     XV_PTE_NS);
+			gmap(
+			    f, 16 * 4096,
+			    xv_pte_guest_addr(*gslot(f, f->root, 16 * 4096, 1)),
+			    XV_PTE_NS);
 			break;
 		case 2: /* an invalid leaf */
 			*gslot(f, f->root, 3 * GB, 1) |= 1ull << 9;
 			CU_ASSERT_EQUAL(
-				xv_shadow_update_range(f->sh, 3 * GB, 4096), 0);
+			    xv_shadow_update_range(f->sh, 3 * GB, 4096), 0);
 			break;
 		case 3: /* an invalid non-leaf */
 			*gslot(f, f->root, 0, 2) |= XV_PTE_W;
@@ -1057,9 +1054,9 @@ static void test_bad_entries(void)
 	fx_init(f, &OOS_OFF);
 	gmap(f, 0x1000, gdata(f), 0);
 	*gslot(f, f->root, 0x2000, 1) =
-		xv_pte_guest_make(gdata(f), 0) | (1ull << 55); /* reserved */
+	    xv_pte_guest_make(gdata(f), 0) | (1ull << 55); /* reserved */
 	*gslot(f, f->root, 0x3000, 1) =
-		xv_pte_guest_make(gdata(f), 0) | XV_PTE_PS;
+	    xv_pte_guest_make(gdata(f), 0) | XV_PTE_PS;
 	*gslot(f, f->root, 0x4000, 1) = XV_PTE_P | 0x9000; /* unknown gaddr */
 	/* Invalid non-leaf entries: W at L3 covers 1G..2G, PS at L2. */
 	gmap(f, GB + 0x5000, gdata(f), 0);
@@ -1142,7 +1139,7 @@ static void test_table_alloc_failure(void)
 		struct xv_pt_walk_result r;
 
 		CU_ASSERT_EQUAL(
-			xv_shadow_translate(f->sh, 0x7000, XV_PT_READ, &r), 0);
+		    xv_shadow_translate(f->sh, 0x7000, XV_PT_READ, &r), 0);
 		CU_ASSERT_TRUE(xv_shadow_is_scratch(f->sh, r.iova));
 	}
 	/* Memory is back: resync recovers everything. */
@@ -1174,12 +1171,12 @@ static void test_huge_forms(void)
 	struct xv_shadow_stats st;
 
 	fx_init(f, &o);
-	map_run(f, 0, g[0], XV_PTE_W);           /* huge */
-	map_run(f, MB2, g[1], XV_PTE_W);         /* one flag differs */
+	map_run(f, 0, g[0], XV_PTE_W);	 /* huge */
+	map_run(f, MB2, g[1], XV_PTE_W); /* one flag differs */
 	gmap(f, MB2 + 77 * 4096, g[1][77], XV_PTE_W | XV_PTE_NS);
-	map_run(f, 2 * MB2, g[2], 0);            /* one entry absent */
+	map_run(f, 2 * MB2, g[2], 0); /* one entry absent */
 	*gslot(f, f->root, 2 * MB2 + 4096, 1) = 0;
-	map_run(f, 3 * MB2, g[3], 0);            /* one bad grant */
+	map_run(f, 3 * MB2, g[3], 0); /* one bad grant */
 	xv_gmem_set_bad(f->gm, g[3][100], true);
 	CU_ASSERT_EQUAL(xv_shadow_set_root(f->sh, f->root), 0);
 	st = stats(f);
@@ -1271,11 +1268,11 @@ static void test_hostile_loops(void)
 	for (unsigned int a = 0; a < 3; a++)
 		for (unsigned int b = 0; b < 3; b++)
 			for (unsigned int c = 0; c < 3; c++)
-				CU_ASSERT_TRUE(check_va(
-					f, ((uint64_t)a << 39) |
-						   ((uint64_t)b << 30) |
-						   ((uint64_t)c << 21) |
-						   ((uint64_t)(a + b) << 12)));
+				CU_ASSERT_TRUE(
+				    check_va(f, ((uint64_t)a << 39) |
+						    ((uint64_t)b << 30) |
+						    ((uint64_t)c << 21) |
+						    ((uint64_t)(a + b) << 12)));
 	CU_ASSERT_EQUAL(xv_shadow_update_range(f->sh, 0, 1ull << 48), 0);
 	CU_ASSERT_EQUAL(xv_shadow_resync(f->sh), 0);
 	fx_fini(f);
@@ -1391,11 +1388,11 @@ static void notify_slot_at(struct fx *f, xv_gaddr_t cur, unsigned int l,
 	if (!xv_gmem_pinnable(f->gm, cur))
 		return;
 	if (l == level && cur == tg)
-		CU_ASSERT_EQUAL(
-			xv_shadow_update_range(
-				f->sh, va + (i == WHOLE ? 0 : i) * xv_pt_span(l),
-				xv_pt_span(l) * (i == WHOLE ? 512 : 1)),
-			0);
+		CU_ASSERT_EQUAL(xv_shadow_update_range(
+				    f->sh,
+				    va + (i == WHOLE ? 0 : i) * xv_pt_span(l),
+				    xv_pt_span(l) * (i == WHOLE ? 512 : 1)),
+				0);
 	if (l == level)
 		return;
 	t = xv_gmem_page(f->gm, cur);
@@ -1424,8 +1421,8 @@ static xv_gaddr_t gtable(struct fx *f, uint64_t va, unsigned int level)
 	return xv_gmem_page(f->gm, tg) ? tg : 0;
 }
 
-static void rnd_write(struct fx *f, uint64_t va, unsigned int level,
-		      uint64_t e, bool notify)
+static void rnd_write(struct fx *f, uint64_t va, unsigned int level, uint64_t e,
+		      bool notify)
 {
 	xv_gaddr_t tg = gtable(f, va, level);
 
@@ -1445,15 +1442,15 @@ static bool room(struct fx *f)
 
 static uint64_t rand_flags(struct xv_rng *r)
 {
-	return xv_rng_below(r, 4) == 0 ? 0 : (xv_rng_next(r) & (XV_PTE_W |
-								  XV_PTE_NS));
+	return xv_rng_below(r, 4) == 0
+		   ? 0
+		   : (xv_rng_next(r) & (XV_PTE_W | XV_PTE_NS));
 }
 
 static void test_model_random(void)
 {
 	struct fx *f = &F;
-	struct fx_opts o = {.oos_pages = 12,
-			    .iova_mode = XV_GMEM_IOVA_CONTIG};
+	struct fx_opts o = {.oos_pages = 12, .iova_mode = XV_GMEM_IOVA_CONTIG};
 	struct xv_rng rng;
 	unsigned long steps = xv_test_steps(3000), bad = 0;
 	uint64_t seed = xv_test_seed("shadow model");
@@ -1484,30 +1481,30 @@ static void test_model_random(void)
 
 			if (!gtable(f, va, 1) && room(f))
 				gmap(f, va, g, 0);
-			rnd_write(f, va, 1, xv_pte_guest_make(g, rand_flags(&rng)),
-				  true);
+			rnd_write(f, va, 1,
+				  xv_pte_guest_make(g, rand_flags(&rng)), true);
 		} else if (op < 40) { /* unmap a leaf */
 			rnd_write(f, va, 1, 0, true);
-		} else if (op < 48) { /* several leaves of one page, one notify */
+		} else if (op <
+			   48) { /* several leaves of one page, one notify */
 			xv_gaddr_t tg = gtable(f, va, 1);
 			unsigned int n = (unsigned int)xv_rng_below(&rng, 40);
 
 			if (tg) {
 				for (unsigned int k = 0; k < n; k++) {
-					unsigned int i = (unsigned int)
-						xv_rng_below(&rng, 512);
+					unsigned int i =
+					    (unsigned int)xv_rng_below(&rng,
+								       512);
 
 					xv_gmem_page(f->gm, tg)[i] =
-						xv_rng_below(&rng, 5)
-							? xv_pte_guest_make(
-								  pool[xv_rng_below(
-									  &rng,
-									  NDATA)],
-								  0)
-							: 0;
+					    xv_rng_below(&rng, 5)
+						? xv_pte_guest_make(
+						      pool[xv_rng_below(&rng,
+									NDATA)],
+						      0)
+						: 0;
 				}
-				notify_slot_at(f, f->root, 4, 0, tg, 1,
-					       WHOLE);
+				notify_slot_at(f, f->root, 4, 0, tg, 1, WHOLE);
 			}
 		} else if (op < 52) { /* a fresh 2M run of unpinned pages */
 			xv_gaddr_t *run = runs[xv_rng_below(&rng, NRUNS)];
@@ -1517,8 +1514,8 @@ static void test_model_random(void)
 
 			va &= ~(MB2 - 1);
 			for (unsigned int k = 0; k < 512 && free_run; k++)
-				free_run = !xv_gmem_iova_of(f->gm, run[k],
-							    &dummy);
+				free_run =
+				    !xv_gmem_iova_of(f->gm, run[k], &dummy);
 			if (free_run) {
 				xv_gaddr_t tg = gtable(f, va, 1);
 
@@ -1528,22 +1525,23 @@ static void test_model_random(void)
 				}
 				for (unsigned int k = 0; k < 512 && tg; k++)
 					xv_gmem_page(f->gm, tg)[k] =
-						xv_pte_guest_make(run[k], fl);
+					    xv_pte_guest_make(run[k], fl);
 				if (tg)
 					notify_slot_at(f, f->root, 4, 0, tg, 1,
 						       WHOLE);
 			}
 		} else if (op < 60) { /* replace a table page */
-			unsigned int level = 1 + (unsigned int)xv_rng_below(&rng, 3);
+			unsigned int level =
+			    1 + (unsigned int)xv_rng_below(&rng, 3);
 			xv_gaddr_t old = gtable(f, va, level), ng;
 
 			if (old && room(f) && (ng = xv_gmem_alloc(f->gm))) {
 				memcpy(xv_gmem_page(f->gm, ng),
 				       xv_gmem_page(f->gm, old), 4096);
 				if (xv_rng_below(&rng, 2))
-					xv_gmem_page(f->gm,
-						     ng)[xv_rng_below(&rng,
-								      512)] = 0;
+					xv_gmem_page(
+					    f->gm,
+					    ng)[xv_rng_below(&rng, 512)] = 0;
 				rnd_write(f, va, level + 1,
 					  xv_pte_guest_make(ng, 0), true);
 			}
@@ -1558,18 +1556,19 @@ static void test_model_random(void)
 				rnd_write(f, va, 2, xv_pte_guest_make(tg, 0),
 					  true);
 		} else if (op < 72) { /* an invalid entry */
-			unsigned int level = 1 + (unsigned int)xv_rng_below(&rng, 4);
-			uint64_t bits[] = {XV_PTE_PS, 1ull << 5, 1ull << 10,
-					   1ull << 55, XV_PTE_W, XV_PTE_NS};
+			unsigned int level =
+			    1 + (unsigned int)xv_rng_below(&rng, 4);
+			uint64_t bits[] = {XV_PTE_PS,  1ull << 5, 1ull << 10,
+					   1ull << 55, XV_PTE_W,  XV_PTE_NS};
 			xv_gaddr_t tg = gtable(f, va, level);
 
 			if (tg)
-				rnd_write(f, va, level,
-					  xv_gmem_page(f->gm, tg)[xv_pt_index(
-						  va, level)] |
-						  XV_PTE_P |
-						  bits[xv_rng_below(&rng, 6)],
-					  true);
+				rnd_write(
+				    f, va, level,
+				    xv_gmem_page(f->gm,
+						 tg)[xv_pt_index(va, level)] |
+					XV_PTE_P | bits[xv_rng_below(&rng, 6)],
+				    true);
 		} else if (op < 78) { /* a grant goes bad or good */
 			xv_gaddr_t g = pool[xv_rng_below(&rng, NDATA)];
 
@@ -1581,22 +1580,21 @@ static void test_model_random(void)
 			for (unsigned int k = 0; k < 4; k++)
 				rnd_write(f, rand_va(&rng), 1,
 					  xv_pte_guest_make(
-						  pool[xv_rng_below(&rng,
-								    NDATA)],
-						  rand_flags(&rng)),
+					      pool[xv_rng_below(&rng, NDATA)],
+					      rand_flags(&rng)),
 					  false);
 			CU_ASSERT_EQUAL(xv_shadow_resync(f->sh), 0);
 		} else if (op < 86) { /* OOS on/off */
 			CU_ASSERT_EQUAL(xv_shadow_set_oos(f->sh, !oos), 0);
 		} else { /* remap, notify aliases and a wide range */
-			rnd_write(f, va, 1,
-				  xv_pte_guest_make(pool[xv_rng_below(&rng,
-								      NDATA)],
-						    rand_flags(&rng)),
-				  true);
-			CU_ASSERT_EQUAL(xv_shadow_update_range(
-						f->sh, va & ~(GB - 1), GB),
-					0);
+			rnd_write(
+			    f, va, 1,
+			    xv_pte_guest_make(pool[xv_rng_below(&rng, NDATA)],
+					      rand_flags(&rng)),
+			    true);
+			CU_ASSERT_EQUAL(
+			    xv_shadow_update_range(f->sh, va & ~(GB - 1), GB),
+			    0);
 		}
 		/* Submit. */
 		CU_ASSERT_EQUAL(xv_shadow_sync(f->sh), 0);
@@ -1610,9 +1608,11 @@ static void test_model_random(void)
 			for (unsigned int a = 0; a < 2; a++)
 				for (unsigned int b = 0; b < 2; b++)
 					for (unsigned int c = 0; c < 4; c++)
-						for (unsigned int d = 0; d < 512;
-						     d += 1)
-							if (!check_va(f, uva(a, b, c, d)))
+						for (unsigned int d = 0;
+						     d < 512; d += 1)
+							if (!check_va(
+								f, uva(a, b, c,
+								       d)))
 								bad++;
 			if (!check_state(f, me))
 				bad++;
@@ -1640,75 +1640,73 @@ static void test_model_random(void)
 }
 
 static const struct xv_test_case basic_cases[] = {
-	{"populate", test_populate},
-	{"populate_batches", test_populate_batches},
-	{"update_range", test_update_range},
-	{"update_subtree", test_update_subtree},
-	{"resync", test_resync},
-	{"set_root_replace", test_set_root_replace},
-	{NULL, NULL},
+    {"populate", test_populate},
+    {"populate_batches", test_populate_batches},
+    {"update_range", test_update_range},
+    {"update_subtree", test_update_subtree},
+    {"resync", test_resync},
+    {"set_root_replace", test_set_root_replace},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case oos_cases[] = {
-	{"sync", test_oos_sync},
-	{"parent_change", test_oos_parent_change},
-	{"budget", test_oos_budget},
-	{"idle", test_oos_idle},
-	{NULL, NULL},
+    {"sync", test_oos_sync},
+    {"parent_change", test_oos_parent_change},
+    {"budget", test_oos_budget},
+    {"idle", test_oos_idle},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case order_cases[] = {
-	{"new_before_old", test_order_new_before_old},
-	{"tlb_every_change", test_tlb_every_change},
-	{NULL, NULL},
+    {"new_before_old", test_order_new_before_old},
+    {"tlb_every_change", test_tlb_every_change},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case scratch_cases[] = {
-	{"bad_grants_batch_fallback", test_bad_grants_batch_fallback},
-	{"bad_entries", test_bad_entries},
-	{"pin_quota", test_pin_quota},
-	{"table_alloc_failure", test_table_alloc_failure},
-	{NULL, NULL},
+    {"bad_grants_batch_fallback", test_bad_grants_batch_fallback},
+    {"bad_entries", test_bad_entries},
+    {"pin_quota", test_pin_quota},
+    {"table_alloc_failure", test_table_alloc_failure},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case huge_cases[] = {
-	{"forms", test_huge_forms},
-	{"split_merge", test_huge_split_merge},
-	{NULL, NULL},
+    {"forms", test_huge_forms},
+    {"split_merge", test_huge_split_merge},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case hostile_cases[] = {
-	{"loops", test_hostile_loops},
-	{"fanout_limit", test_hostile_fanout_limit},
-	{"shared_pages", test_shared_pages},
-	{NULL, NULL},
+    {"loops", test_hostile_loops},
+    {"fanout_limit", test_hostile_fanout_limit},
+    {"shared_pages", test_shared_pages},
+    {NULL, NULL},
 };
 
 static const struct xv_test_case model_cases[] = {
-	{"random", test_model_random},
-	{NULL, NULL},
+    {"random", test_model_random},
+    {NULL, NULL},
 };
 
-static const struct xv_test_suite s_basic = {"shadow", basic_cases, NULL,
+static const struct xv_test_suite s_basic = {"shadow", basic_cases, NULL, NULL};
+static const struct xv_test_suite s_oos = {"shadow_oos", oos_cases, NULL, NULL};
+static const struct xv_test_suite s_order = {"shadow_order", order_cases, NULL,
 					     NULL};
-static const struct xv_test_suite s_oos = {"shadow_oos", oos_cases, NULL,
-					   NULL};
-static const struct xv_test_suite s_order = {"shadow_order", order_cases,
-					     NULL, NULL};
-static const struct xv_test_suite s_scratch = {"shadow_scratch",
-					       scratch_cases, NULL, NULL};
+static const struct xv_test_suite s_scratch = {"shadow_scratch", scratch_cases,
+					       NULL, NULL};
 static const struct xv_test_suite s_huge = {"shadow_huge", huge_cases, NULL,
 					    NULL};
-static const struct xv_test_suite s_hostile = {"shadow_hostile",
-					       hostile_cases, NULL, NULL};
-static const struct xv_test_suite s_model = {"shadow_model", model_cases,
-					     NULL, NULL};
+static const struct xv_test_suite s_hostile = {"shadow_hostile", hostile_cases,
+					       NULL, NULL};
+static const struct xv_test_suite s_model = {"shadow_model", model_cases, NULL,
+					     NULL};
 
 int main(void)
 {
-	const struct xv_test_suite *suites[] = {
-		&s_basic, &s_oos,     &s_order, &s_scratch,
-		&s_huge,  &s_hostile, &s_model, NULL};
+	const struct xv_test_suite *suites[] = {&s_basic,   &s_oos,  &s_order,
+						&s_scratch, &s_huge, &s_hostile,
+						&s_model,   NULL};
 
 	return xv_test_main(suites);
 }
