@@ -360,7 +360,7 @@ static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 			   enum xv_pin_access access)
 {
 	struct xv_gmem *gm = ctx;
-	unsigned int a = acc_idx(access);
+	unsigned int a = acc_idx(access), done = 0;
 
 	gm->c.unpin_calls++;
 	for (unsigned int i = 0; i < n; i++) {
@@ -375,13 +375,15 @@ static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		if (gm->hook)
 			gm->hook(gm->hook_ctx, gaddr[i], p->iova, last);
 		p->ref[a]--;
-		gm->live--;
-		gm->c.pages_unpinned++;
+		done++;
 		if (last) {
 			map_del(gm, p->iova);
 			p->iova = 0;
 		}
 	}
+	/* Counted once per call: keeps the per-page loop short. */
+	gm->live -= done;
+	gm->c.pages_unpinned += done;
 }
 
 const struct xv_pin_ops xv_gmem_pin_ops = {
