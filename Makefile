@@ -15,28 +15,51 @@ B        := build
 CSTD     := -std=gnu11
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wpointer-arith -Wvla
-CPPFLAGS += -D_GNU_SOURCE -Icommon -Itests/lib
+CPPFLAGS += -D_GNU_SOURCE -Icommon -Ixenstore -Ibackend -Ifrontend/include \
+            -Itests/lib
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CSTD) $(WARN) -fno-strict-aliasing
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
             -fno-omit-frame-pointer
 # The CPU reference computations must not be contracted into FMAs.
 CFLAGS   += -ffp-contract=off
-LDLIBS_T := -lcunit -lpthread -lm
+XENLIBS  := -lxenstore -lxengnttab -lxenevtchn -lxenctrl -lxentoollog
+LDLIBS_T := $(XENLIBS) -lcunit -lpthread -lm
 
-COMMON_SRCS := $(wildcard common/*.c)
-TLIB_SRCS   := $(wildcard tests/lib/*.c)
+# Libraries, in link order (a library may use the ones after it):
+#   xvtest     tests/lib: CUnit runner, seeded RNG, test doubles, bench timing
+#   xvbackend  backend/ except main.c: the dom0 daemon's parts
+#   xenvgpu    frontend/lib: the domU library (public header in
+#              frontend/include)
+#   xvxs       xenstore/: node layout, strict parsing, xenbus states
+#   xvcommon   common/: the hypervisor-agnostic core
+LIB_NAMES      := xvtest xvbackend xenvgpu xvxs xvcommon
+xvtest_SRCS    := $(wildcard tests/lib/*.c)
+xvbackend_SRCS := $(filter-out backend/main.c,$(wildcard backend/*.c))
+xenvgpu_SRCS   := $(wildcard frontend/lib/*.c)
+xvxs_SRCS      := $(wildcard xenstore/*.c)
+xvcommon_SRCS  := $(wildcard common/*.c)
+LIBS           := $(LIB_NAMES:%=$(B)/lib%.a)
+SAN_LIBS       := $(LIB_NAMES:%=$(B)/san/lib%.a)
+
+# Programs: the daemon, the guest tools (one per frontend/tools/*.c) and
+# the dom0 control tool (tools/ctl/*.c).
+FE_TOOL_SRCS := $(wildcard frontend/tools/*.c)
+CTL_SRCS     := $(wildcard tools/ctl/*.c)
+PROGS := $(if $(wildcard backend/main.c),$(B)/bin/xenvgpud) \
+         $(FE_TOOL_SRCS:frontend/tools/%.c=$(B)/bin/%) \
+         $(if $(CTL_SRCS),$(B)/bin/xenvgpu-ctl)
+
+COMMON_SRCS := $(xvcommon_SRCS)
+TLIB_SRCS   := $(xvtest_SRCS)
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz-*.c)
 BENCH_SRCS  := $(wildcard tests/bench/bench-*.c)
-HEADERS     := $(wildcard common/*.h tests/lib/*.h)
+HEADERS     := $(wildcard common/*.h xenstore/*.h backend/*.h frontend/*/*.h \
+                 tools/ctl/*.h tests/lib/*.h)
 
-COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
-TLIB_OBJS   := $(TLIB_SRCS:%.c=$(B)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:%.c=$(B)/%)
 BENCH_BINS  := $(BENCH_SRCS:%.c=$(B)/%)
-SAN_COMMON  := $(COMMON_SRCS:%.c=$(B)/san/%.o)
-SAN_TLIB    := $(TLIB_SRCS:%.c=$(B)/san/%.o)
 SAN_BINS    := $(UNIT_SRCS:%.c=$(B)/san/%)
 FUZZ_BINS   := $(FUZZ_SRCS:%.c=$(B)/fuzz/%)
 HDR_STAMPS  := $(HEADERS:%.h=$(B)/hdr/%.ok)
@@ -47,7 +70,7 @@ FUZZ_SECONDS ?= 30
         format format-check clean
 .DELETE_ON_ERROR:
 
-all: $(B)/libxvcommon.a $(UNIT_BINS) $(BENCH_BINS) hdrcheck
+all: $(LIBS) $(PROGS) $(UNIT_BINS) $(BENCH_BINS) hdrcheck
 
 deps:
 	@tools/install-deps.sh
@@ -57,17 +80,33 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/libxvcommon.a: $(COMMON_OBJS)
-	$(AR) rcs $@ $^
+# One static library per part; an empty part gives an empty archive.
+define lib_rule
+$(B)/lib$(1).a: $$($(1)_SRCS:%.c=$(B)/%.o)
+	@mkdir -p $$(@D); rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(B)/san/lib$(1).a: $$($(1)_SRCS:%.c=$(B)/san/%.o)
+	@mkdir -p $$(@D); rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LIB_NAMES),$(eval $(call lib_rule,$(l))))
 
-$(B)/libxvtest.a: $(TLIB_OBJS)
-	$(AR) rcs $@ $^
+# ---- programs --------------------------------------------------------------
+$(B)/bin/xenvgpud: $(B)/backend/main.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(XENLIBS) -lpthread -lm
 
-# ---- unit suites (CUnit) --------------------------------------------------
-$(UNIT_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_T)
+$(FE_TOOL_SRCS:frontend/tools/%.c=$(B)/bin/%): $(B)/bin/%: \
+		$(B)/frontend/tools/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(XENLIBS) -lpthread -lm
 
-$(BENCH_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
+$(B)/bin/xenvgpu-ctl: $(CTL_SRCS:%.c=$(B)/%.o) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ -lxlutil -lxenlight $(XENLIBS) -lpthread -lm
+
+# ---- unit suites (CUnit) and benchmarks ------------------------------------
+$(UNIT_BINS) $(BENCH_BINS): $(B)/%: $(B)/%.o $(LIBS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_T)
 
 # ---- the same suites under ASan + UBSan -----------------------------------
@@ -75,14 +114,7 @@ $(B)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/san/libxvcommon.a: $(SAN_COMMON)
-	$(AR) rcs $@ $^
-
-$(B)/san/libxvtest.a: $(SAN_TLIB)
-	$(AR) rcs $@ $^
-
-$(SAN_BINS): $(B)/san/%: $(B)/san/%.o $(B)/san/libxvtest.a \
-		$(B)/san/libxvcommon.a
+$(SAN_BINS): $(B)/san/%: $(B)/san/%.o $(SAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_T)
 
 # ---- libFuzzer targets (clang) --------------------------------------------
