@@ -391,6 +391,37 @@ const struct xv_pin_ops xv_gmem_pin_ops = {
     .unpin_batch = gm_unpin_batch,
 };
 
+/* ---- a mapper for the real map cache ---------------------------------------- */
+
+static int gm_map_batch(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
+			unsigned int n, enum xv_pin_access access, void **pages)
+{
+	struct xv_gmem *gm = ctx;
+
+	(void)domid;
+	(void)access;
+	for (unsigned int i = 0; i < n; i++) {
+		struct gm_page *p = page_of(gm, gaddr[i]);
+
+		if (!p || p->bad)
+			return -EFAULT; /* nothing was mapped: all-or-nothing */
+		pages[i] = p->mem;
+	}
+	return 0;
+}
+
+static void gm_unmap_batch(void *ctx, void *const *pages, unsigned int n)
+{
+	(void)ctx;
+	(void)pages;
+	(void)n;
+}
+
+const struct xv_mapper_ops xv_gmem_mapper_ops = {
+    .map_batch = gm_map_batch,
+    .unmap_batch = gm_unmap_batch,
+};
+
 /* ---- tables, host pages, lookup ---------------------------------------------- */
 
 static int gm_table_alloc(void *ctx, uint64_t **table, xv_iova_t *iova)
