@@ -8,7 +8,8 @@
  * refcount, and that is what is timed. A second pinner, the guest-memory
  * double's own (labelled gmem_double), is kept for comparison.
  *
- * Two sets of 512 guest data pages, A and B, are cached. In the "held"
+ * Two sets of 512 guest data pages, A and B, are cached, with IOVAs that
+ * are not contiguous (except in the 2m_leaf case). In the "held"
  * setups they are also mapped elsewhere in the guest tree (at 1 GiB and
  * 2 GiB), so they stay pinned and every pin is refs++ on a live entry; in
  * the "unused" setup they are cached but unpinned (refs 0, on the cache's
@@ -24,6 +25,9 @@
  *  - whole_page_all_changed_oos: the same through the OOS set and
  *    xv_shadow_sync (submit time).
  *  - whole_page_all_changed_unused: as the first, pages cached but unused.
+ *  - whole_page_all_changed_2m_leaf: as the first, but each set has one
+ *    contiguous 2 MiB aligned IOVA run, so the shadow is a 2 MiB leaf and
+ *    the update ends in one parent store (still 512 checks and pins).
  *  - whole_page_all_changed_gmem_double: as the first, over the test
  *    double pinner instead of the map cache.
  *  - whole_page_unchanged_resync: a 2 MiB notification for a page whose
@@ -114,8 +118,13 @@ static void setup_pinner(struct bench *b, enum pinner pinner)
 	b->pin_ctx = b->mc;
 }
 
-/* hold: A and B also mapped elsewhere (pinned); else cached, unused. */
-static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold)
+/*
+ * hold: A and B also mapped elsewhere (pinned); else cached, unused.
+ * contig: let the cache give each set one 2 MiB aligned IOVA run (its
+ * first pin is one 512-page batch), so the shadow L1 is a 2 MiB leaf.
+ */
+static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
+		  bool contig)
 {
 	struct xv_shadow_vgpu_config vc = {0};
 	struct xv_shadow_config sc = {0};
@@ -153,6 +162,22 @@ static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold)
 	for (unsigned int i = 0; i < 512; i++)
 		*gslot(b, (uint64_t)i << 12) = b->ent[0][i];
 	b->l1 = gslot(b, 0);
+	if (b->mc && !contig) {
+		/*
+		 * Cache A and B one page at a time, interleaved, so that their
+		 * IOVAs are not contiguous: the L1 stays a 4 KiB table and an
+		 * update really stores 512 entries (no 2 MiB leaf).
+		 */
+		for (unsigned int i = 0; i < 512; i++)
+			for (unsigned int s = 0; s < 2; s++) {
+				if (xv_mapcache_pin_batch(b->mc, &b->g[s][i],
+							  1, XV_PIN_READWRITE,
+							  pins))
+					abort();
+				xv_mapcache_unpin_batch(b->mc, &b->g[s][i], 1,
+							XV_PIN_READWRITE);
+			}
+	}
 	if (!hold && b->mc) {
 		/* Cached, then unused: in the map cache with refs 0. */
 		if (xv_mapcache_pin_batch(b->mc, b->g[1], 512,
@@ -345,12 +370,12 @@ int main(void)
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	double raw, floor_ns, whole, whole_oos, whole_unused, whole_gmem;
-	double unchanged, single;
+	double unchanged, single, whole_huge;
 	const uint64_t page_ops = ROUNDS * 512ull;
 
 	if (!b)
 		return 1;
-	setup(b, PIN_MAPCACHE, false, true);
+	setup(b, PIN_MAPCACHE, false, true, false);
 	raw = measure(b, run_raw, page_ops);
 	floor_ns = measure(b, run_pin_floor, page_ops);
 	whole = measure(b, run_whole_page, page_ops);
@@ -358,15 +383,19 @@ int main(void)
 	single = measure(b, run_single, SINGLE);
 	teardown(b);
 
-	setup(b, PIN_MAPCACHE, true, true);
+	setup(b, PIN_MAPCACHE, true, true, false);
 	whole_oos = measure(b, run_whole_page_oos, page_ops);
 	teardown(b);
 
-	setup(b, PIN_MAPCACHE, false, false);
+	setup(b, PIN_MAPCACHE, false, false, false);
 	whole_unused = measure(b, run_whole_page, page_ops);
 	teardown(b);
 
-	setup(b, PIN_GMEM, false, true);
+	setup(b, PIN_MAPCACHE, false, true, true);
+	whole_huge = measure(b, run_whole_page, page_ops);
+	teardown(b);
+
+	setup(b, PIN_GMEM, false, true, false);
 	whole_gmem = measure(b, run_whole_page, page_ops);
 	teardown(b);
 
@@ -375,6 +404,8 @@ int main(void)
 	       10.0);
 	report("whole_page_all_changed_unused", whole_unused,
 	       "raw_store_loop", raw, 10.0);
+	report("whole_page_all_changed_2m_leaf", whole_huge, "raw_store_loop",
+	       raw, 10.0);
 	report("whole_page_all_changed_gmem_double", whole_gmem,
 	       "raw_store_loop", raw, 10.0);
 	report("whole_page_unchanged_resync", unchanged, "raw_store_loop", raw,
