@@ -380,7 +380,93 @@ out:
 	return rc;
 }
 
+static uint64_t token_of(const struct mc_entry *e)
+{
+	return (uint64_t)(uintptr_t)e;
+}
+
+/*
+ * The hit path: take pins on entries already pinned (refs > 0) from the
+ * front of the batch, committing each at once, until the first page that
+ * needs more (a miss, an unused entry that must leave the LRU, a bad
+ * address, a refcount near overflow). Returns how many were taken. These
+ * entries are not on the LRU, so nothing the rest of the batch does
+ * (eviction included) can touch them, and undoing them is refs-- alone.
+ * One lookup per page, no second pass: the common case of a page-table
+ * update whose pages are mapped elsewhere too.
+ */
+static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
+				      const xv_gaddr_t *gaddr, unsigned int n,
+				      enum xv_pin_access access,
+				      struct xv_pin *out)
+{
+	const struct mc_slot *tab = mc->tab;
+	const uint64_t seed = mc->seed, mask = mc->mask;
+	const unsigned int shift = mc->shift;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t key = key_of(gaddr[i], access);
+		uint64_t j = hash_slot(seed, key, shift);
+		struct mc_entry *e;
+
+		if (gaddr[i] & ~XV_PAGE_MASK)
+			break;
+		while (tab[j].key != key) {
+			if (!tab[j].key)
+				return i;
+			j = (j + 1) & mask;
+		}
+		e = tab[j].e;
+		/* refs in [1, UINT32_MAX - XV_PIN_BATCH_MAX], in one test. */
+		if (e->refs - 1u >= UINT32_MAX - XV_PIN_BATCH_MAX)
+			break;
+		e->refs++;
+		out[i].page = e->page;
+		out[i].iova = e->iova;
+		out[i].token = token_of(e);
+	}
+	return i;
+}
+
+/* Undo pin_pinned_prefix: refs stays > 0, the LRU is untouched. */
+static void unpin_pinned_prefix(struct xv_pin *out, unsigned int k)
+{
+	for (unsigned int i = 0; i < k; i++)
+		((struct mc_entry *)(uintptr_t)out[i].token)->refs--;
+}
+
+static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			  unsigned int n, enum xv_pin_access access,
+			  struct xv_pin *out);
+
 int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			  unsigned int n, enum xv_pin_access access,
+			  struct xv_pin *out)
+{
+	unsigned int k = 0;
+	int rc = 0;
+
+	if (n == 0 || n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		mc->st.failed_batches++;
+		return -EINVAL;
+	}
+	k = pin_pinned_prefix(mc, gaddr, n, access, out);
+	if (k < n) {
+		rc = pin_batch_slow(mc, gaddr + k, n - k, access, out + k);
+		if (rc) {
+			/* All-or-nothing: the prefix goes too. */
+			unpin_pinned_prefix(out, k);
+			return rc;
+		}
+	}
+	mc->st.hits += k;
+	return 0;
+}
+
+/* The general path: misses, unused entries, and every error. */
+static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			  unsigned int n, enum xv_pin_access access,
 			  struct xv_pin *out)
 {
@@ -388,11 +474,6 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	unsigned int nmiss = 0, i;
 	int rc;
 
-	if (n == 0 || n > XV_PIN_BATCH_MAX ||
-	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
-		rc = -EINVAL;
-		goto fail;
-	}
 	for (i = 0; i < n; i++) {
 		if (gaddr[i] & ~XV_PAGE_MASK) {
 			rc = -EFAULT;
@@ -455,6 +536,7 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		}
 		out[i].page = e->page;
 		out[i].iova = e->iova;
+		out[i].token = token_of(e);
 	}
 	mc->st.hits += n - nmiss;
 	mc->st.misses += nmiss;
@@ -465,6 +547,20 @@ undo:
 fail:
 	mc->st.failed_batches++;
 	return rc;
+}
+
+/* Drop one pin of e (NULL: an unpin that matches nothing). */
+static inline void unpin_entry(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	if (!e || e->refs == 0) {
+		mc->st.bad_unpins++;
+		return;
+	}
+	/* Persistent: an unused entry stays mapped, newest at tail. */
+	if (--e->refs == 0) {
+		lru_append(mc, e);
+		mc->npinned--;
+	}
 }
 
 void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
@@ -480,16 +576,33 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 
 		if (!(gaddr[i] & ~XV_PAGE_MASK))
 			e = tab_find(mc, key_of(gaddr[i], access));
-		if (!e || e->refs == 0) {
-			mc->st.bad_unpins++;
-			continue;
-		}
-		/* Persistent: an unused entry stays mapped, newest at tail. */
-		if (--e->refs == 0) {
-			lru_append(mc, e);
-			mc->npinned--;
-		}
+		unpin_entry(mc, e);
 	}
+}
+
+void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
+			      unsigned int n, enum xv_pin_access access)
+{
+	if (n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		mc->st.bad_unpins += n;
+		return;
+	}
+	/* A token is the entry, alive while it holds the pin it names; its
+	 * key still says which access that pin was taken with. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct mc_entry *e = (struct mc_entry *)(uintptr_t)token[i];
+
+		if (e && (e->key & ~XV_PAGE_MASK) != (uint64_t)access)
+			e = NULL;
+		unpin_entry(mc, e);
+	}
+}
+
+static void unpin_tokens_op(void *ctx, const uint64_t *token, unsigned int n,
+			    enum xv_pin_access access)
+{
+	xv_mapcache_unpin_tokens(ctx, token, n, access);
 }
 
 static int pin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
@@ -507,6 +620,7 @@ static void unpin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 const struct xv_pin_ops xv_mapcache_pin_ops = {
     .pin_batch = pin_batch_op,
     .unpin_batch = unpin_batch_op,
+    .unpin_tokens = unpin_tokens_op,
 };
 
 /* ---- life cycle, queries ------------------------------------------------- */

@@ -10,9 +10,10 @@
  *
  * Invariants (checked by tests/unit/test-shadow.c):
  *  - node->copy[i] is the guest entry slot i was last shadowed from.
- *  - A leaf slot in SLOT_LIVE holds exactly one pin of u.leaf.pinned[i]
- *    with the access its shadow entry's W bit says; no other slot state
- *    holds a pin.
+ *  - A leaf slot in SLOT_LIVE holds exactly one pin, named by
+ *    u.leaf.pinned[i] (the pin's token when the pinner has unpin_tokens,
+ *    else its guest address), with the access its shadow entry's W bit
+ *    says; no other slot state holds a pin.
  *  - A non-leaf slot in SLOT_LIVE has a child node; in SLOT_SCRATCH_* its
  *    shadow entry points at the scratch table of the level below.
  *  - An L1 node is either huge (no table; parent entry is a 2 MiB leaf
@@ -59,7 +60,7 @@ struct sh_node {
 		struct sh_node *child[XV_PT_ENTRIES];
 		struct {
 			uint64_t sentry[XV_PT_ENTRIES]; /* 4 KiB entries */
-			xv_gaddr_t pinned[XV_PT_ENTRIES];
+			uint64_t pinned[XV_PT_ENTRIES]; /* token or gaddr */
 		} leaf;
 	} u;
 };
@@ -78,17 +79,18 @@ struct xv_shadow_vgpu {
 };
 
 /* Work buffers of leaf_apply (never nested; one thread per shadow). */
+enum entry_class { CLASS_ABSENT, CLASS_BAD, CLASS_READ, CLASS_WRITE };
+
 struct leaf_work {
-	uint16_t idx[XV_PT_ENTRIES];
-	uint64_t nsentry[XV_PT_ENTRIES];
-	uint8_t nstate[XV_PT_ENTRIES];
-	/* [0]: READ, [1]: READWRITE */
+	uint16_t idx[XV_PT_ENTRIES]; /* slots to re-shadow, ascending */
+	uint8_t cls[XV_PT_ENTRIES];  /* per idx[k]: enum entry_class */
+	/* Per access ([0]: READ, [1]: READWRITE), in idx order: the pages
+	 * to pin, their pins, and (after a failed batch) which succeeded. */
 	xv_gaddr_t pg[2][XV_PT_ENTRIES];
-	uint16_t pk[2][XV_PT_ENTRIES];
 	unsigned int pn[2];
-	struct xv_pin pins[XV_PT_ENTRIES];
-	bool ok[XV_PT_ENTRIES];
-	xv_gaddr_t old[2][XV_PT_ENTRIES];
+	struct xv_pin pins[2][XV_PT_ENTRIES];
+	bool ok[2][XV_PT_ENTRIES];
+	uint64_t old[2][XV_PT_ENTRIES]; /* pins to drop, as pinned[] */
 	unsigned int on[2];
 };
 
@@ -101,6 +103,7 @@ struct xv_shadow {
 	uint32_t max_tables;
 	uint32_t oos_idle;
 	bool oos;
+	bool tokens; /* the pinner has unpin_tokens: slots keep tokens */
 	bool has_root;
 	bool root_unreadable; /* the last read of the root page failed */
 	int err;	      /* first host-side error of the current call */
@@ -263,13 +266,22 @@ static struct sh_node *oos_lru(struct xv_shadow *sh)
 
 /* ---- node lifetime ----------------------------------------------------- */
 
-static void unpin_lists(struct xv_shadow *sh, xv_gaddr_t (*g)[XV_PT_ENTRIES],
+/* Drop n data pins named as u.leaf.pinned[] names them. */
+static void unpin_slots(struct xv_shadow *sh, const uint64_t *list,
+			unsigned int n, enum xv_pin_access access)
+{
+	if (sh->tokens)
+		sh->pin->unpin_tokens(sh->pin_ctx, list, n, access);
+	else
+		sh->pin->unpin_batch(sh->pin_ctx, list, n, access);
+}
+
+static void unpin_lists(struct xv_shadow *sh, uint64_t (*g)[XV_PT_ENTRIES],
 			unsigned int *cnt)
 {
 	for (unsigned int a = 0; a < 2; a++) {
 		if (cnt[a])
-			sh->pin->unpin_batch(sh->pin_ctx, g[a], cnt[a],
-					     access_of[a]);
+			unpin_slots(sh, g[a], cnt[a], access_of[a]);
 		cnt[a] = 0;
 	}
 }
@@ -284,7 +296,7 @@ static void node_destroy(struct xv_shadow *sh, struct sh_node *n)
 		return;
 	oos_untrack(sh, n);
 	if (n->level == 1) {
-		xv_gaddr_t(*g)[XV_PT_ENTRIES] = sh->w.old;
+		uint64_t(*g)[XV_PT_ENTRIES] = sh->w.old;
 		unsigned int cnt[2] = {0, 0};
 
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
@@ -402,78 +414,124 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		      bool live)
 {
 	struct leaf_work *w = &sh->w;
-	unsigned int lo = XV_PT_ENTRIES, hi = 0;
-	bool was_huge = n->huge, now_huge;
+	const uint16_t *idx = w->idx;
+	const uint64_t *copy = n->copy;
+	const uint64_t scratch = scratch_entry(sh, 1);
+	const bool tokens = sh->tokens;
+	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
+	uint64_t *table = n->table;
+	uint8_t *state = n->state, *cls = w->cls;
+	unsigned int lo = XV_PT_ENTRIES, hi = 0, pn0 = 0, pn1 = 0;
+	unsigned int on0 = 0, on1 = 0, jn[2] = {0, 0};
+	bool was_huge = n->huge, now_huge, all[2];
+	/* Store into the live 4 KiB table while committing (see below). */
+	bool store_now = live && !was_huge;
+	int64_t d_live = 0, d_scratch = 0;
+	uint64_t bad = 0, failed = 0, events = 0;
 
 	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
-	w->pn[0] = w->pn[1] = 0;
-	w->on[0] = w->on[1] = 0;
+	/* Check every entry; list the valid ones by access for pinning. */
 	for (unsigned int k = 0; k < cnt; k++) {
-		uint64_t g = n->copy[w->idx[k]];
+		uint64_t g = copy[idx[k]];
 
 		switch (xv_pte_guest_check(g, 1, NULL)) {
 		case XV_PTE_ABSENT:
-			w->nstate[k] = SLOT_ABSENT;
-			w->nsentry[k] = 0;
+			cls[k] = CLASS_ABSENT;
 			break;
-		case XV_PTE_VALID: {
-			unsigned int a = !!(g & XV_PTE_W);
-
-			w->pk[a][w->pn[a]] = (uint16_t)k;
-			w->pg[a][w->pn[a]++] = xv_pte_guest_addr(g);
-			break;
-		}
-		default:
-			sh->st.bad_entries++;
-			w->nstate[k] = SLOT_SCRATCH_BAD;
-			w->nsentry[k] = scratch_entry(sh, 1);
-			break;
-		}
-	}
-	/* New pins first: the old ones are dropped only after the stores. */
-	for (unsigned int a = 0; a < 2; a++) {
-		bool all = pin_group(sh, w->pg[a], w->pn[a], access_of[a],
-				     w->pins, w->ok);
-
-		for (unsigned int j = 0; j < w->pn[a]; j++) {
-			unsigned int k = w->pk[a][j];
-			uint64_t g = n->copy[w->idx[k]];
-			bool good = all || w->ok[j];
-
-			if (good && (w->pins[j].iova & ~XV_PTE_FRAME_MASK)) {
-				/* An IOVA an entry cannot hold: refuse it. */
-				sh->pin->unpin_batch(sh->pin_ctx, &w->pg[a][j],
-						     1, access_of[a]);
-				good = false;
-			}
-			if (good) {
-				w->nstate[k] = SLOT_LIVE;
-				w->nsentry[k] = xv_pte_shadow_leaf(
-				    w->pins[j].iova, leaf_flags(g));
+		case XV_PTE_VALID:
+			if (g & XV_PTE_W) {
+				cls[k] = CLASS_WRITE;
+				w->pg[1][pn1++] = xv_pte_guest_addr(g);
 			} else {
-				sh->st.pin_failures++;
-				w->nstate[k] = SLOT_SCRATCH_RETRY;
-				w->nsentry[k] = scratch_entry(sh, 1);
+				cls[k] = CLASS_READ;
+				w->pg[0][pn0++] = xv_pte_guest_addr(g);
 			}
+			break;
+		default:
+			bad++;
+			cls[k] = CLASS_BAD;
+			break;
 		}
 	}
-	/* Private state: remember the old pins, record the new ones. */
+	sh->st.bad_entries += bad;
+	w->pn[0] = pn0;
+	w->pn[1] = pn1;
+	/* New pins first: the old ones are dropped only after the stores. */
+	for (unsigned int a = 0; a < 2; a++)
+		all[a] = pin_group(sh, w->pg[a], w->pn[a], access_of[a],
+				   w->pins[a], w->ok[a]);
+	/*
+	 * Commit, in one pass: the new shadow entry, the old pin to drop,
+	 * the slot's state and pin, and (live 4 KiB table) the store of
+	 * each changed entry with one 64-bit store. The gauges move by
+	 * local deltas (set_state's accounting, unrolled for a leaf) so the
+	 * loop keeps them in registers. Storing here even if the node turns
+	 * out to merge into a 2 MiB leaf is safe: the new entries are
+	 * pinned, and the merge's invalidation of the whole 2 MiB covers
+	 * them before any old pin is dropped.
+	 */
 	for (unsigned int k = 0; k < cnt; k++) {
-		unsigned int i = w->idx[k];
+		unsigned int i = idx[k], c = cls[k];
+		uint8_t old = state[i], ns;
+		uint64_t e, pv = 0;
 
-		if (n->state[i] == SLOT_LIVE) {
-			unsigned int a = !!(n->u.leaf.sentry[i] & XV_PTE_W);
+		if (c >= CLASS_READ) {
+			unsigned int a = c - CLASS_READ, j = jn[a]++;
+			const struct xv_pin *p = &w->pins[a][j];
+			bool good = all[a] || w->ok[a][j];
 
-			w->old[a][w->on[a]++] = n->u.leaf.pinned[i];
+			if (good && !(p->iova & ~XV_PTE_FRAME_MASK)) {
+				ns = SLOT_LIVE;
+				e = xv_pte_shadow_leaf(p->iova,
+						       leaf_flags(copy[i]));
+				pv = tokens ? p->token : w->pg[a][j];
+			} else {
+				/* A failed pin, or an IOVA an entry cannot
+				 * hold: refuse it (never published). */
+				if (good)
+					unpin_slots(sh,
+						    tokens ? &p->token
+							   : &w->pg[a][j],
+						    1, access_of[a]);
+				failed++;
+				ns = SLOT_SCRATCH_RETRY;
+				e = scratch;
+			}
+		} else if (c == CLASS_ABSENT) {
+			ns = SLOT_ABSENT;
+			e = 0;
+		} else {
+			ns = SLOT_SCRATCH_BAD;
+			e = scratch;
 		}
-		set_state(sh, n, i, w->nstate[k]);
-		n->u.leaf.sentry[i] = w->nsentry[k];
-		n->u.leaf.pinned[i] = w->nstate[k] == SLOT_LIVE
-					  ? xv_pte_guest_addr(n->copy[i])
-					  : 0;
+		if (old == SLOT_LIVE) {
+			if (sentry[i] & XV_PTE_W)
+				w->old[1][on1++] = pinned[i];
+			else
+				w->old[0][on0++] = pinned[i];
+		}
+		if (old != ns) {
+			d_live += (ns == SLOT_LIVE) - (old == SLOT_LIVE);
+			d_scratch += is_scratch_state(ns) - is_scratch_state(old);
+			events += is_scratch_state(ns);
+			state[i] = ns;
+		}
+		sentry[i] = e;
+		pinned[i] = pv;
+		if (store_now && slot_store(table, i, e)) {
+			lo = i < lo ? i : lo;
+			hi = i > hi ? i : hi;
+		}
 	}
+	n->n_live = (uint16_t)(n->n_live + d_live);
+	sh->st.pinned_leaves += (uint64_t)d_live;
+	sh->st.scratch_entries += (uint64_t)d_scratch;
+	sh->st.scratch_events += events;
+	sh->st.pin_failures += failed;
+	w->on[0] = on0;
+	w->on[1] = on1;
 	now_huge = leaf_huge_ok(n);
 
 	if (!live) {
@@ -493,19 +551,12 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 			sh->st.shadow_tables++;
 		}
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
-			n->table[i] = n->u.leaf.sentry[i];
+			n->table[i] = sentry[i];
 		return 0;
 	}
 
 	if (!was_huge && !now_huge) {
-		for (unsigned int k = 0; k < cnt; k++) {
-			unsigned int i = w->idx[k];
-
-			if (slot_store(n->table, i, n->u.leaf.sentry[i])) {
-				lo = i < lo ? i : lo;
-				hi = i > hi ? i : hi;
-			}
-		}
+		/* One ranged invalidation covers every store above. */
 		if (lo <= hi)
 			tlb_flush(sh, n->va + ((uint64_t)lo << 12),
 				  (uint64_t)(hi - lo + 1) << 12);
@@ -514,7 +565,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		uint64_t *old_table = n->table;
 
 		n->huge = true;
-		if (slot_store(p->table, n->pidx, node_parent_entry(n)))
+		if (slot_store(p->table, n->pidx, node_parent_entry(n)) ||
+		    lo <= hi)
 			tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
 		if (!was_huge) {
 			/* Merge: the L1 table is unreachable after the flush. */
@@ -538,7 +590,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		}
 		sh->st.shadow_tables++;
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
-			n->table[i] = n->u.leaf.sentry[i];
+			n->table[i] = sentry[i];
 		n->huge = false;
 		sh->st.huge_leaves--;
 		sh->st.huge_splits++;
@@ -828,6 +880,7 @@ int xv_shadow_new(const struct xv_shadow_config *cfg, struct xv_shadow **out)
 	sh->oos_idle = cfg->oos_idle_syncs ? cfg->oos_idle_syncs
 					   : XV_SHADOW_DEFAULT_OOS_IDLE;
 	sh->oos = !cfg->oos_disable;
+	sh->tokens = cfg->pin_ops->unpin_tokens != NULL;
 	sh->root = calloc(1, sizeof(*sh->root));
 	if (!sh->root)
 		goto out;

@@ -874,8 +874,9 @@ static void test_random_vs_model(void)
 							      m->refs);
 					pinned += m->refs > 0;
 					if (m->refs) {
-						struct xv_pin pp = {info.page,
-								    info.iova};
+						struct xv_pin pp = {
+						    .page = info.page,
+						    .iova = info.iova};
 
 						check_translates(&pp, ga(i),
 								 ac);
