@@ -78,20 +78,30 @@ struct xv_shadow_vgpu {
 	uint32_t oos_pressure; /* refused track requests not yet repaid */
 };
 
-/* Work buffers of leaf_apply (never nested; one thread per shadow). */
-enum entry_class { CLASS_ABSENT, CLASS_BAD, CLASS_READ, CLASS_WRITE };
+/*
+ * Pins named as u.leaf.pinned[] names them: READ ones in v[0..nr),
+ * READWRITE ones in v[512..512+nw), each in the order added.
+ */
+struct pin_list {
+	uint64_t v[2 * XV_PT_ENTRIES];
+	unsigned int nr, nw;
+};
 
+/* pos[k] of a slot that needs no pin. */
+#define POS_ABSENT 0xffffu
+#define POS_BAD	   0xfffeu
+
+/* Work buffers of leaf_apply (never nested; one thread per shadow). */
 struct leaf_work {
 	uint16_t idx[XV_PT_ENTRIES]; /* slots to re-shadow, ascending */
-	uint8_t cls[XV_PT_ENTRIES];  /* per idx[k]: enum entry_class */
-	/* Per access ([0]: READ, [1]: READWRITE), in idx order: the pages
-	 * to pin, their pins, and (after a failed batch) which succeeded. */
-	xv_gaddr_t pg[2][XV_PT_ENTRIES];
-	unsigned int pn[2];
-	struct xv_pin pins[2][XV_PT_ENTRIES];
-	bool ok[2][XV_PT_ENTRIES];
-	uint64_t old[2][XV_PT_ENTRIES]; /* pins to drop, as pinned[] */
-	unsigned int on[2];
+	/* Per idx[k]: where its page is in pg/pins/ok (READ pages from 0,
+	 * READWRITE ones from 512, in idx order so that a batch keeps the
+	 * guest's page order), or POS_ABSENT / POS_BAD. */
+	uint16_t pos[XV_PT_ENTRIES];
+	xv_gaddr_t pg[2 * XV_PT_ENTRIES];
+	struct xv_pin pins[2 * XV_PT_ENTRIES];
+	bool ok[2 * XV_PT_ENTRIES];
+	struct pin_list old; /* pins to drop after the stores */
 };
 
 struct xv_shadow {
@@ -114,7 +124,6 @@ struct xv_shadow {
 	struct leaf_work w;
 };
 
-static const enum xv_pin_access access_of[2] = {XV_PIN_READ, XV_PIN_READWRITE};
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -276,14 +285,24 @@ static void unpin_slots(struct xv_shadow *sh, const uint64_t *list,
 		sh->pin->unpin_batch(sh->pin_ctx, list, n, access);
 }
 
-static void unpin_lists(struct xv_shadow *sh, uint64_t (*g)[XV_PT_ENTRIES],
-			unsigned int *cnt)
+/* Drop every pin of l, then empty it. */
+static void unpin_list(struct xv_shadow *sh, struct pin_list *l)
 {
-	for (unsigned int a = 0; a < 2; a++) {
-		if (cnt[a])
-			unpin_slots(sh, g[a], cnt[a], access_of[a]);
-		cnt[a] = 0;
-	}
+	if (l->nr)
+		unpin_slots(sh, l->v, l->nr, XV_PIN_READ);
+	if (l->nw)
+		unpin_slots(sh, l->v + XV_PT_ENTRIES, l->nw, XV_PIN_READWRITE);
+	l->nr = l->nw = 0;
+}
+
+/* Add the pin of live slot i of L1 node n to l. */
+static inline void pin_list_add(struct pin_list *l, const struct sh_node *n,
+				unsigned int i)
+{
+	if (n->u.leaf.sentry[i] & XV_PTE_W)
+		l->v[XV_PT_ENTRIES + l->nw++] = n->u.leaf.pinned[i];
+	else
+		l->v[l->nr++] = n->u.leaf.pinned[i];
 }
 
 /*
@@ -296,19 +315,12 @@ static void node_destroy(struct xv_shadow *sh, struct sh_node *n)
 		return;
 	oos_untrack(sh, n);
 	if (n->level == 1) {
-		uint64_t(*g)[XV_PT_ENTRIES] = sh->w.old;
-		unsigned int cnt[2] = {0, 0};
-
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
-			if (n->state[i] == SLOT_LIVE) {
-				unsigned int a =
-				    !!(n->u.leaf.sentry[i] & XV_PTE_W);
-
-				g[a][cnt[a]++] = n->u.leaf.pinned[i];
-			}
+			if (n->state[i] == SLOT_LIVE)
+				pin_list_add(&sh->w.old, n, i);
 			set_state(sh, n, i, SLOT_ABSENT);
 		}
-		unpin_lists(sh, g, cnt);
+		unpin_list(sh, &sh->w.old);
 		if (n->huge)
 			sh->st.huge_leaves--;
 	} else {
@@ -384,24 +396,28 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
 	set_state(sh, p, n->pidx, SLOT_SCRATCH_RETRY);
 	slot_store(p->table, n->pidx, scratch_entry(sh, p->level));
 	tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
-	unpin_lists(sh, sh->w.old, sh->w.on);
+	unpin_list(sh, &sh->w.old);
 	node_destroy(sh, n);
 }
 
 /*
  * Pin m pages (one access): the all-or-nothing batch first; if it fails,
- * one at a time so that only the bad ones are lost. Returns true when the
- * batch succeeded (ok[] untouched), false with ok[] filled otherwise.
+ * one at a time so that only the bad ones are lost. ok[j]: page j is
+ * pinned in out[j].
  */
-static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
-		      enum xv_pin_access access, struct xv_pin *out, bool *ok)
+static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
+		      unsigned int m, enum xv_pin_access access,
+		      struct xv_pin *out, bool *ok)
 {
-	if (!m || sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0)
-		return true;
+	if (!m)
+		return;
+	if (sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0) {
+		memset(ok, 1, m * sizeof(*ok));
+		return;
+	}
 	for (unsigned int j = 0; j < m; j++)
 		ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1, access,
 					   &out[j]) == 0;
-	return false;
 }
 
 /*
@@ -414,16 +430,20 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		      bool live)
 {
 	struct leaf_work *w = &sh->w;
+	struct pin_list *old_pins = &w->old;
 	const uint16_t *idx = w->idx;
+	uint16_t *pos = w->pos;
 	const uint64_t *copy = n->copy;
 	const uint64_t scratch = scratch_entry(sh, 1);
 	const bool tokens = sh->tokens;
 	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
 	uint64_t *table = n->table;
-	uint8_t *state = n->state, *cls = w->cls;
-	unsigned int lo = XV_PT_ENTRIES, hi = 0, pn0 = 0, pn1 = 0;
-	unsigned int on0 = 0, on1 = 0, jn[2] = {0, 0};
-	bool was_huge = n->huge, now_huge, all[2];
+	uint8_t *state = n->state;
+	unsigned int lo = XV_PT_ENTRIES, hi = 0, nr = 0, nw = 0;
+	/* The old pins, listed as struct pin_list does (empty on entry). */
+	uint64_t *old_v = old_pins->v;
+	unsigned int onr = 0, onw = 0;
+	bool was_huge = n->huge, now_huge;
 	/* Store into the live 4 KiB table while committing (see below). */
 	bool store_now = live && !was_huge;
 	int64_t d_live = 0, d_scratch = 0;
@@ -435,71 +455,67 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 	/* Check every entry; list the valid ones by access for pinning. */
 	for (unsigned int k = 0; k < cnt; k++) {
 		uint64_t g = copy[idx[k]];
+		unsigned int p;
 
 		switch (xv_pte_guest_check(g, 1, NULL)) {
 		case XV_PTE_ABSENT:
-			cls[k] = CLASS_ABSENT;
+			pos[k] = POS_ABSENT;
 			break;
 		case XV_PTE_VALID:
-			if (g & XV_PTE_W) {
-				cls[k] = CLASS_WRITE;
-				w->pg[1][pn1++] = xv_pte_guest_addr(g);
-			} else {
-				cls[k] = CLASS_READ;
-				w->pg[0][pn0++] = xv_pte_guest_addr(g);
-			}
+			p = g & XV_PTE_W ? XV_PT_ENTRIES + nw++ : nr++;
+			pos[k] = (uint16_t)p;
+			w->pg[p] = xv_pte_guest_addr(g);
 			break;
 		default:
 			bad++;
-			cls[k] = CLASS_BAD;
+			pos[k] = POS_BAD;
 			break;
 		}
 	}
 	sh->st.bad_entries += bad;
-	w->pn[0] = pn0;
-	w->pn[1] = pn1;
 	/* New pins first: the old ones are dropped only after the stores. */
-	for (unsigned int a = 0; a < 2; a++)
-		all[a] = pin_group(sh, w->pg[a], w->pn[a], access_of[a],
-				   w->pins[a], w->ok[a]);
+	pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
+	pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
+		  w->pins + XV_PT_ENTRIES, w->ok + XV_PT_ENTRIES);
 	/*
 	 * Commit, in one pass: the new shadow entry, the old pin to drop,
 	 * the slot's state and pin, and (live 4 KiB table) the store of
 	 * each changed entry with one 64-bit store. The gauges move by
-	 * local deltas (set_state's accounting, unrolled for a leaf) so the
-	 * loop keeps them in registers. Storing here even if the node turns
-	 * out to merge into a 2 MiB leaf is safe: the new entries are
+	 * local deltas (set_state's accounting, unrolled for a leaf), and
+	 * only when a slot's state changes. Storing here even if the node
+	 * turns out to merge into a 2 MiB leaf is safe: the new entries are
 	 * pinned, and the merge's invalidation of the whole 2 MiB covers
 	 * them before any old pin is dropped.
 	 */
 	for (unsigned int k = 0; k < cnt; k++) {
-		unsigned int i = idx[k], c = cls[k];
+		unsigned int i = idx[k], p = pos[k];
 		uint8_t old = state[i], ns;
 		uint64_t e, pv = 0;
 
-		if (c >= CLASS_READ) {
-			unsigned int a = c - CLASS_READ, j = jn[a]++;
-			const struct xv_pin *p = &w->pins[a][j];
-			bool good = all[a] || w->ok[a][j];
+		if (p < 2 * XV_PT_ENTRIES) {
+			const struct xv_pin *pin = &w->pins[p];
 
-			if (good && !(p->iova & ~XV_PTE_FRAME_MASK)) {
+			if (w->ok[p] && !(pin->iova & ~XV_PTE_FRAME_MASK)) {
 				ns = SLOT_LIVE;
-				e = xv_pte_shadow_leaf(p->iova,
+				e = xv_pte_shadow_leaf(pin->iova,
 						       leaf_flags(copy[i]));
-				pv = tokens ? p->token : w->pg[a][j];
+				pv = tokens ? pin->token : w->pg[p];
 			} else {
 				/* A failed pin, or an IOVA an entry cannot
 				 * hold: refuse it (never published). */
-				if (good)
+				if (w->ok[p])
 					unpin_slots(sh,
-						    tokens ? &p->token
-							   : &w->pg[a][j],
-						    1, access_of[a]);
+						    tokens ? &pin->token
+							   : &w->pg[p],
+						    1,
+						    p < XV_PT_ENTRIES
+							? XV_PIN_READ
+							: XV_PIN_READWRITE);
 				failed++;
 				ns = SLOT_SCRATCH_RETRY;
 				e = scratch;
 			}
-		} else if (c == CLASS_ABSENT) {
+		} else if (p == POS_ABSENT) {
 			ns = SLOT_ABSENT;
 			e = 0;
 		} else {
@@ -508,9 +524,9 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		}
 		if (old == SLOT_LIVE) {
 			if (sentry[i] & XV_PTE_W)
-				w->old[1][on1++] = pinned[i];
+				old_v[XV_PT_ENTRIES + onw++] = pinned[i];
 			else
-				w->old[0][on0++] = pinned[i];
+				old_v[onr++] = pinned[i];
 		}
 		if (old != ns) {
 			d_live += (ns == SLOT_LIVE) - (old == SLOT_LIVE);
@@ -522,7 +538,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		pinned[i] = pv;
 		if (store_now && slot_store(table, i, e)) {
 			lo = i < lo ? i : lo;
-			hi = i > hi ? i : hi;
+			hi = i;
 		}
 	}
 	n->n_live = (uint16_t)(n->n_live + d_live);
@@ -530,13 +546,13 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 	sh->st.scratch_entries += (uint64_t)d_scratch;
 	sh->st.scratch_events += events;
 	sh->st.pin_failures += failed;
-	w->on[0] = on0;
-	w->on[1] = on1;
+	old_pins->nr = onr;
+	old_pins->nw = onw;
 	now_huge = leaf_huge_ok(n);
 
 	if (!live) {
 		/* Being built: nothing can see it, no invalidations. */
-		unpin_lists(sh, w->old, w->on);
+		unpin_list(sh, old_pins);
 		if (now_huge) {
 			n->huge = true;
 			sh->st.huge_leaves++;
@@ -597,7 +613,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		slot_store(p->table, n->pidx, node_parent_entry(n));
 		tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
 	}
-	unpin_lists(sh, w->old, w->on);
+	unpin_list(sh, old_pins);
 	return 0;
 }
 

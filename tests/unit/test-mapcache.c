@@ -496,6 +496,62 @@ static void test_all_or_nothing(void)
 	done(mc);
 }
 
+/*
+ * unpin_tokens drops exactly the pins it names, without a lookup, and
+ * refuses (as a bad unpin) a token used with the other access or a
+ * null token. A batch mixing pinned hits, unused hits and misses gives
+ * each page its entry's token.
+ */
+static void test_unpin_by_token(void)
+{
+	struct xv_mapcache *mc = mk(64);
+	xv_gaddr_t g[6];
+	struct xv_pin p[6], q[6];
+	uint64_t tok[6], null_tok = 0;
+	struct xv_mapcache_stats st;
+
+	fill(g, 0, 6);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 4, XV_PIN_READ, p), 0);
+	xv_mapcache_unpin_batch(mc, g + 2, 2, XV_PIN_READ);
+	/* g0, g1 pinned; g2, g3 cached unused; g4, g5 new. */
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 6, XV_PIN_READ, q), 0);
+	for (unsigned int i = 0; i < 6; i++) {
+		CU_ASSERT_NOT_EQUAL(q[i].token, 0);
+		for (unsigned int j = 0; j < i; j++)
+			CU_ASSERT_NOT_EQUAL(q[i].token, q[j].token);
+		if (i < 2)
+			CU_ASSERT_EQUAL(q[i].token, p[i].token);
+		check_translates(&q[i], g[i], XV_PIN_READ);
+		tok[i] = q[i].token;
+	}
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 2);
+	CU_ASSERT_EQUAL(refs_of(mc, g[5], XV_PIN_READ), 1);
+
+	/* The wrong access, or no entry: refused, nothing changes. */
+	xv_mapcache_unpin_tokens(mc, tok, 1, XV_PIN_READWRITE);
+	xv_mapcache_unpin_tokens(mc, &null_tok, 1, XV_PIN_READ);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.bad_unpins, 2);
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 2);
+
+	/* Through the pin ops, as the shadow engine calls it. */
+	xv_mapcache_pin_ops.unpin_tokens(mc, tok, 6, XV_PIN_READ);
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 1);
+	CU_ASSERT_EQUAL(refs_of(mc, g[1], XV_PIN_READ), 1);
+	for (unsigned int i = 2; i < 6; i++)
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READ), 0);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.pinned, 2);
+	CU_ASSERT_EQUAL(st.bad_unpins, 2);
+	/* Unused entries are back on the LRU: the shrink takes them. */
+	CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc), 4);
+	xv_mapcache_unpin_tokens(mc, tok, 2, XV_PIN_READ);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.pinned, 0);
+	CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc), 2);
+	done(mc);
+}
+
 /* A shim that lets `iommu_ok_batches` map calls through, then fails. */
 static unsigned int iommu_ok_batches;
 
@@ -918,6 +974,7 @@ static const struct xv_test_case mapcache_cases[] = {
     {"512-page batch is 2 MiB aligned", test_512_batch_is_2mib_aligned},
     {"quota, LRU and eviction order", test_quota_lru_eviction_order},
     {"all or nothing on failure", test_all_or_nothing},
+    {"unpin by token", test_unpin_by_token},
     {"IOMMU failure mid-batch", test_iommu_failure_mid_batch},
     {"-ENOSPC when pins fill the quota", test_enospc_when_pinned_fill_quota},
     {"IOVA pressure evicts unused", test_iova_pressure_evicts},
