@@ -420,26 +420,60 @@ static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
 					   &out[j]) == 0;
 }
 
+/* Slots of one L1 node queued for leaf_apply (lists in sh->w). */
+struct leaf_batch {
+	unsigned int cnt;    /* slots in w->idx / w->pos */
+	unsigned int nr, nw; /* pages to pin READ / READWRITE */
+	uint64_t bad;	     /* invalid guest entries among them */
+};
+
 /*
- * Re-shadow the cnt leaf slots listed in sh->w.idx of L1 node n from
+ * Queue slot i, whose guest entry (already in n->copy) is g: check the
+ * entry and list its page for pinning by access, in slot order. Done in
+ * the loop that finds the changed slots, so each entry is read once.
+ */
+static inline void leaf_queue(struct leaf_work *w, struct leaf_batch *b,
+			      unsigned int i, uint64_t g)
+{
+	unsigned int k = b->cnt++, p;
+
+	w->idx[k] = (uint16_t)i;
+	switch (xv_pte_guest_check(g, 1, NULL)) {
+	case XV_PTE_ABSENT:
+		w->pos[k] = POS_ABSENT;
+		break;
+	case XV_PTE_VALID:
+		p = g & XV_PTE_W ? XV_PT_ENTRIES + b->nw++ : b->nr++;
+		w->pos[k] = (uint16_t)p;
+		w->pg[p] = xv_pte_guest_addr(g);
+		break;
+	default:
+		b->bad++;
+		w->pos[k] = POS_BAD;
+		break;
+	}
+}
+
+/*
+ * Re-shadow the slots of L1 node n that b queued (leaf_queue), from
  * n->copy. live: n is reachable by the device (publish with stores and
  * invalidations); otherwise n is being built. Returns 1 if n was freed
  * (split without memory), -ENOMEM if a new node got no table, else 0.
  */
-static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
-		      bool live)
+static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
+		      const struct leaf_batch *b, bool live)
 {
 	struct leaf_work *w = &sh->w;
 	struct pin_list *old_pins = &w->old;
-	const uint16_t *idx = w->idx;
-	uint16_t *pos = w->pos;
+	const uint16_t *idx = w->idx, *pos = w->pos;
+	const unsigned int cnt = b->cnt, nr = b->nr, nw = b->nw;
 	const uint64_t *copy = n->copy;
 	const uint64_t scratch = scratch_entry(sh, 1);
 	const bool tokens = sh->tokens;
 	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
 	uint64_t *table = n->table;
 	uint8_t *state = n->state;
-	unsigned int lo = XV_PT_ENTRIES, hi = 0, nr = 0, nw = 0;
+	unsigned int lo = XV_PT_ENTRIES, hi = 0;
 	/* The old pins, listed as struct pin_list does (empty on entry). */
 	uint64_t *old_v = old_pins->v;
 	unsigned int onr = 0, onw = 0;
@@ -447,32 +481,13 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 	/* Store into the live 4 KiB table while committing (see below). */
 	bool store_now = live && !was_huge;
 	int64_t d_live = 0, d_scratch = 0;
-	uint64_t bad = 0, failed = 0, events = 0;
+	uint64_t failed = 0, events = 0;
+	unsigned int k;
 
 	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
-	/* Check every entry; list the valid ones by access for pinning. */
-	for (unsigned int k = 0; k < cnt; k++) {
-		uint64_t g = copy[idx[k]];
-		unsigned int p;
-
-		switch (xv_pte_guest_check(g, 1, NULL)) {
-		case XV_PTE_ABSENT:
-			pos[k] = POS_ABSENT;
-			break;
-		case XV_PTE_VALID:
-			p = g & XV_PTE_W ? XV_PT_ENTRIES + nw++ : nr++;
-			pos[k] = (uint16_t)p;
-			w->pg[p] = xv_pte_guest_addr(g);
-			break;
-		default:
-			bad++;
-			pos[k] = POS_BAD;
-			break;
-		}
-	}
-	sh->st.bad_entries += bad;
+	sh->st.bad_entries += b->bad;
 	/* New pins first: the old ones are dropped only after the stores. */
 	pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
 	pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
@@ -486,8 +501,37 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 	 * turns out to merge into a 2 MiB leaf is safe: the new entries are
 	 * pinned, and the merge's invalidation of the whole 2 MiB covers
 	 * them before any old pin is dropped.
+	 *
+	 * First the common case of a live 4 KiB table over a pinner with
+	 * tokens, in a loop of its own: a pinned slot getting a new pin
+	 * (state stays SLOT_LIVE, no gauge moves). The first slot that is
+	 * anything else ends it, and the general loop takes over from there.
 	 */
-	for (unsigned int k = 0; k < cnt; k++) {
+	k = 0;
+	if (store_now && tokens) {
+		for (; k < cnt; k++) {
+			unsigned int i = idx[k], p = pos[k];
+			const struct xv_pin *pin = &w->pins[p];
+			uint64_t e;
+
+			if (p >= 2 * XV_PT_ENTRIES || !w->ok[p] ||
+			    state[i] != SLOT_LIVE ||
+			    (pin->iova & ~XV_PTE_FRAME_MASK))
+				break;
+			e = xv_pte_shadow_leaf(pin->iova, leaf_flags(copy[i]));
+			if (sentry[i] & XV_PTE_W)
+				old_v[XV_PT_ENTRIES + onw++] = pinned[i];
+			else
+				old_v[onr++] = pinned[i];
+			sentry[i] = e;
+			pinned[i] = pin->token;
+			if (slot_store(table, i, e)) {
+				lo = i < lo ? i : lo;
+				hi = i;
+			}
+		}
+	}
+	for (; k < cnt; k++) {
 		unsigned int i = idx[k], p = pos[k];
 		uint8_t old = state[i], ns;
 		uint64_t e, pv = 0;
@@ -707,12 +751,12 @@ static int node_create(struct xv_shadow *sh, struct sh_node *parent,
 			if (n->copy[i] & XV_PTE_P)
 				nonleaf_replace(sh, n, i, false);
 	} else {
-		unsigned int cnt = 0;
+		struct leaf_batch lb = {0};
 
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
 			if (n->copy[i] & XV_PTE_P)
-				sh->w.idx[cnt++] = (uint16_t)i;
-		rc = leaf_apply(sh, n, cnt, false);
+				leaf_queue(&sh->w, &lb, i, n->copy[i]);
+		rc = leaf_apply(sh, n, &lb, false);
 	}
 out:
 	if (rc) {
@@ -735,7 +779,7 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 {
 	uint64_t fresh[XV_PT_ENTRIES];
 	uint64_t end = n->va + node_span(n) - 1;
-	unsigned int a, b, cnt = 0;
+	unsigned int a, b;
 
 	if (s < n->va)
 		s = n->va;
@@ -755,15 +799,18 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 		sh->root_unreadable = false;
 	}
 	if (n->level == 1) {
+		struct leaf_batch lb = {0};
+
+		/* Only entries that differ from the snapshot are re-shadowed. */
 		for (unsigned int i = a; i <= b; i++) {
 			if (fresh[i] != n->copy[i] ||
 			    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
 				n->copy[i] = fresh[i];
-				sh->w.idx[cnt++] = (uint16_t)i;
+				leaf_queue(&sh->w, &lb, i, fresh[i]);
 			}
 		}
-		*changed += cnt;
-		return leaf_apply(sh, n, cnt, true) == 1;
+		*changed += lb.cnt;
+		return leaf_apply(sh, n, &lb, true) == 1;
 	}
 	for (unsigned int i = a; i <= b; i++) {
 		if (fresh[i] != n->copy[i] ||
