@@ -124,7 +124,6 @@ struct xv_shadow {
 	struct leaf_work w;
 };
 
-
 /* ---- small helpers -------------------------------------------------------- */
 
 static void note_err(struct xv_shadow *sh, int rc)
@@ -405,9 +404,8 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
  * one at a time so that only the bad ones are lost. ok[j]: page j is
  * pinned in out[j].
  */
-static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g,
-		      unsigned int m, enum xv_pin_access access,
-		      struct xv_pin *out, bool *ok)
+static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
+		      enum xv_pin_access access, struct xv_pin *out, bool *ok)
 {
 	if (!m)
 		return;
@@ -511,12 +509,14 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	if (store_now && tokens) {
 		for (; k < cnt; k++) {
 			unsigned int i = idx[k], p = pos[k];
-			const struct xv_pin *pin = &w->pins[p];
+			const struct xv_pin *pin;
 			uint64_t e;
 
 			if (p >= 2 * XV_PT_ENTRIES || !w->ok[p] ||
-			    state[i] != SLOT_LIVE ||
-			    (pin->iova & ~XV_PTE_FRAME_MASK))
+			    state[i] != SLOT_LIVE)
+				break;
+			pin = &w->pins[p];
+			if (pin->iova & ~XV_PTE_FRAME_MASK)
 				break;
 			e = xv_pte_shadow_leaf(pin->iova, leaf_flags(copy[i]));
 			if (sentry[i] & XV_PTE_W)
@@ -548,13 +548,12 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 				/* A failed pin, or an IOVA an entry cannot
 				 * hold: refuse it (never published). */
 				if (w->ok[p])
-					unpin_slots(sh,
-						    tokens ? &pin->token
-							   : &w->pg[p],
-						    1,
-						    p < XV_PT_ENTRIES
-							? XV_PIN_READ
-							: XV_PIN_READWRITE);
+					unpin_slots(
+					    sh,
+					    tokens ? &pin->token : &w->pg[p], 1,
+					    p < XV_PT_ENTRIES
+						? XV_PIN_READ
+						: XV_PIN_READWRITE);
 				failed++;
 				ns = SLOT_SCRATCH_RETRY;
 				e = scratch;
@@ -574,7 +573,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 		}
 		if (old != ns) {
 			d_live += (ns == SLOT_LIVE) - (old == SLOT_LIVE);
-			d_scratch += is_scratch_state(ns) - is_scratch_state(old);
+			d_scratch +=
+			    is_scratch_state(ns) - is_scratch_state(old);
 			events += is_scratch_state(ns);
 			state[i] = ns;
 		}

@@ -156,8 +156,7 @@ static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
 			/* Keep it pinned: mapped at 1G (A) or 2G (B) too. */
 			if (hold)
 				*gslot(b, (1ull + s) << 30 |
-					      (uint64_t)i << 12) =
-				    b->ent[s][i];
+					      (uint64_t)i << 12) = b->ent[s][i];
 		}
 	}
 	for (unsigned int i = 0; i < 512; i++)
@@ -171,8 +170,8 @@ static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
 		 */
 		for (unsigned int i = 0; i < 512; i++)
 			for (unsigned int s = 0; s < 2; s++) {
-				if (xv_mapcache_pin_batch(b->mc, &b->g[s][i],
-							  1, XV_PIN_READWRITE,
+				if (xv_mapcache_pin_batch(b->mc, &b->g[s][i], 1,
+							  XV_PIN_READWRITE,
 							  pins))
 					abort();
 				xv_mapcache_unpin_batch(b->mc, &b->g[s][i], 1,
@@ -181,8 +180,8 @@ static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
 	}
 	if (!hold && b->mc) {
 		/* Cached, then unused: in the map cache with refs 0. */
-		if (xv_mapcache_pin_batch(b->mc, b->g[1], 512,
-					  XV_PIN_READWRITE, pins))
+		if (xv_mapcache_pin_batch(b->mc, b->g[1], 512, XV_PIN_READWRITE,
+					  pins))
 			abort();
 		xv_mapcache_unpin_batch(b->mc, b->g[1], 512, XV_PIN_READWRITE);
 	}
@@ -411,8 +410,8 @@ int main(void)
 	report("whole_page_all_changed", whole, "raw_store_loop", raw, 10.0);
 	report("whole_page_all_changed_oos", whole_oos, "raw_store_loop", raw,
 	       10.0);
-	report("whole_page_all_changed_unused", whole_unused,
-	       "raw_store_loop", raw, 10.0);
+	report("whole_page_all_changed_unused", whole_unused, "raw_store_loop",
+	       raw, 10.0);
 	report("whole_page_all_changed_2m_leaf", whole_huge, "raw_store_loop",
 	       raw, 10.0);
 	report("whole_page_all_changed_gmem_double", whole_gmem,
