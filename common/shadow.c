@@ -430,10 +430,10 @@ struct leaf_batch {
  * entry and list its page for pinning by access, in slot order. Done in
  * the loop that finds the changed slots, so each entry is read once.
  */
-static inline void leaf_queue(struct leaf_work *w, struct leaf_batch *b,
-			      unsigned int i, uint64_t g)
+static inline __attribute__((always_inline)) struct leaf_batch
+leaf_queue(struct leaf_work *w, struct leaf_batch b, unsigned int i, uint64_t g)
 {
-	unsigned int k = b->cnt++, p;
+	unsigned int k = b.cnt++, p;
 
 	w->idx[k] = (uint16_t)i;
 	switch (xv_pte_guest_check(g, 1, NULL)) {
@@ -441,15 +441,65 @@ static inline void leaf_queue(struct leaf_work *w, struct leaf_batch *b,
 		w->pos[k] = POS_ABSENT;
 		break;
 	case XV_PTE_VALID:
-		p = g & XV_PTE_W ? XV_PT_ENTRIES + b->nw++ : b->nr++;
+		p = g & XV_PTE_W ? XV_PT_ENTRIES + b.nw++ : b.nr++;
 		w->pos[k] = (uint16_t)p;
 		w->pg[p] = xv_pte_guest_addr(g);
 		break;
 	default:
-		b->bad++;
+		b.bad++;
 		w->pos[k] = POS_BAD;
 		break;
 	}
+	return b;
+}
+
+/*
+ * leaf_apply's common case, in a function of its own so that its loop
+ * gets the registers: from the first queued slot on, while each is a
+ * pinned slot of a live 4 KiB table getting a new pin by token, list the
+ * old pin, record the new one and store the new entry (one 64-bit store).
+ * No state changes, so no gauge moves. Returns the first slot it did not
+ * take; *lo, *hi and the old pin counts are updated.
+ */
+static __attribute__((noinline)) unsigned int
+leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
+		 unsigned int *lo_out, unsigned int *hi_out,
+		 unsigned int *onr_out, unsigned int *onw_out)
+{
+	/* Arrays are addressed through w and n (fixed offsets): one base
+	 * register each, which leaves the loop's state in registers. */
+	uint64_t *table = n->table;
+	unsigned int lo = *lo_out, hi = *hi_out, onr = *onr_out, onw = *onw_out;
+	unsigned int k;
+
+	for (k = 0; k < cnt; k++) {
+		unsigned int i = w->idx[k], p = w->pos[k];
+		xv_iova_t iova;
+		uint64_t e;
+
+		if (p >= 2 * XV_PT_ENTRIES || !w->ok[p] ||
+		    n->state[i] != SLOT_LIVE)
+			break;
+		iova = w->pins[p].iova;
+		if (iova & ~XV_PTE_FRAME_MASK)
+			break;
+		e = xv_pte_shadow_leaf(iova, leaf_flags(n->copy[i]));
+		if (n->u.leaf.sentry[i] & XV_PTE_W)
+			w->old.v[XV_PT_ENTRIES + onw++] = n->u.leaf.pinned[i];
+		else
+			w->old.v[onr++] = n->u.leaf.pinned[i];
+		n->u.leaf.sentry[i] = e;
+		n->u.leaf.pinned[i] = w->pins[p].token;
+		if (slot_store(table, i, e)) {
+			lo = i < lo ? i : lo;
+			hi = i;
+		}
+	}
+	*lo_out = lo;
+	*hi_out = hi;
+	*onr_out = onr;
+	*onw_out = onw;
+	return k;
 }
 
 /*
@@ -459,12 +509,12 @@ static inline void leaf_queue(struct leaf_work *w, struct leaf_batch *b,
  * (split without memory), -ENOMEM if a new node got no table, else 0.
  */
 static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
-		      const struct leaf_batch *b, bool live)
+		      struct leaf_batch b, bool live)
 {
 	struct leaf_work *w = &sh->w;
 	struct pin_list *old_pins = &w->old;
 	const uint16_t *idx = w->idx, *pos = w->pos;
-	const unsigned int cnt = b->cnt, nr = b->nr, nw = b->nw;
+	const unsigned int cnt = b.cnt, nr = b.nr, nw = b.nw;
 	const uint64_t *copy = n->copy;
 	const uint64_t scratch = scratch_entry(sh, 1);
 	const bool tokens = sh->tokens;
@@ -485,7 +535,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
-	sh->st.bad_entries += b->bad;
+	sh->st.bad_entries += b.bad;
 	/* New pins first: the old ones are dropped only after the stores. */
 	pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
 	pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
@@ -506,31 +556,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	 * anything else ends it, and the general loop takes over from there.
 	 */
 	k = 0;
-	if (store_now && tokens) {
-		for (; k < cnt; k++) {
-			unsigned int i = idx[k], p = pos[k];
-			const struct xv_pin *pin;
-			uint64_t e;
-
-			if (p >= 2 * XV_PT_ENTRIES || !w->ok[p] ||
-			    state[i] != SLOT_LIVE)
-				break;
-			pin = &w->pins[p];
-			if (pin->iova & ~XV_PTE_FRAME_MASK)
-				break;
-			e = xv_pte_shadow_leaf(pin->iova, leaf_flags(copy[i]));
-			if (sentry[i] & XV_PTE_W)
-				old_v[XV_PT_ENTRIES + onw++] = pinned[i];
-			else
-				old_v[onr++] = pinned[i];
-			sentry[i] = e;
-			pinned[i] = pin->token;
-			if (slot_store(table, i, e)) {
-				lo = i < lo ? i : lo;
-				hi = i;
-			}
-		}
-	}
+	if (store_now && tokens)
+		k = leaf_commit_fast(w, n, cnt, &lo, &hi, &onr, &onw);
 	for (; k < cnt; k++) {
 		unsigned int i = idx[k], p = pos[k];
 		uint8_t old = state[i], ns;
@@ -755,8 +782,8 @@ static int node_create(struct xv_shadow *sh, struct sh_node *parent,
 
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
 			if (n->copy[i] & XV_PTE_P)
-				leaf_queue(&sh->w, &lb, i, n->copy[i]);
-		rc = leaf_apply(sh, n, &lb, false);
+				lb = leaf_queue(&sh->w, lb, i, n->copy[i]);
+		rc = leaf_apply(sh, n, lb, false);
 	}
 out:
 	if (rc) {
@@ -806,11 +833,11 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 			if (fresh[i] != n->copy[i] ||
 			    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
 				n->copy[i] = fresh[i];
-				leaf_queue(&sh->w, &lb, i, fresh[i]);
+				lb = leaf_queue(&sh->w, lb, i, fresh[i]);
 			}
 		}
 		*changed += lb.cnt;
-		return leaf_apply(sh, n, &lb, true) == 1;
+		return leaf_apply(sh, n, lb, true) == 1;
 	}
 	for (unsigned int i = a; i <= b; i++) {
 		if (fresh[i] != n->copy[i] ||
