@@ -196,6 +196,16 @@ static int table_alloc(struct xv_shadow_vgpu *v, uint64_t **t, xv_iova_t *iova)
 	return rc;
 }
 
+/* Drop n pins of one access, named as u.leaf.pinned[] names them. */
+static void unpin_slots(struct xv_shadow *sh, const uint64_t *list,
+			unsigned int n, enum xv_pin_access access)
+{
+	if (sh->tokens)
+		sh->pin->unpin_tokens(sh->pin_ctx, list, n, access);
+	else
+		sh->pin->unpin_batch(sh->pin_ctx, list, n, access);
+}
+
 /*
  * Copy n entries starting at index first of guest page g into dst: pin it
  * READ, copy once, barrier, unpin. Only dst is used afterwards.
@@ -213,7 +223,7 @@ static int read_guest(struct xv_shadow *sh, xv_gaddr_t g, unsigned int first,
 		memcpy(dst, (const uint64_t *)pin.page + first,
 		       n * sizeof(*dst));
 	xv_barrier();
-	sh->pin->unpin_batch(sh->pin_ctx, &g, 1, XV_PIN_READ);
+	unpin_slots(sh, sh->tokens ? &pin.token : &g, 1, XV_PIN_READ);
 	return pin.page ? 0 : -EFAULT;
 }
 
@@ -273,16 +283,6 @@ static struct sh_node *oos_lru(struct xv_shadow *sh)
 }
 
 /* ---- node lifetime ----------------------------------------------------- */
-
-/* Drop n data pins named as u.leaf.pinned[] names them. */
-static void unpin_slots(struct xv_shadow *sh, const uint64_t *list,
-			unsigned int n, enum xv_pin_access access)
-{
-	if (sh->tokens)
-		sh->pin->unpin_tokens(sh->pin_ctx, list, n, access);
-	else
-		sh->pin->unpin_batch(sh->pin_ctx, list, n, access);
-}
 
 /* Drop every pin of l, then empty it. */
 static void unpin_list(struct xv_shadow *sh, struct pin_list *l)
