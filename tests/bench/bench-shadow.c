@@ -42,6 +42,8 @@
  *  - pin_unpin_store_loop: a 512-page pin batch through the map cache,
  *    the stores, and the unpin of the same pages by token (unpin_tokens):
  *    what the pin interface alone costs, the floor under any engine.
+ *    It is reported against the raw loop too, and whole_page_vs_pin_floor
+ *    is the all-changed case against it: the engine's own share.
  */
 #include <stdio.h>
 #include <stdlib.h>
