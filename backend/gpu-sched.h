@@ -1,5 +1,5 @@
 /*
- * sched.h — weighted time-slice scheduler of GPU work across vGPUs.
+ * gpu-sched.h — weighted time-slice scheduler of GPU work across vGPUs.
  *
  * Concepts (after GVT-g's sched_policy.c):
  *  - an ENTITY is one vGPU, with a weight (1..1000, from its profile) and
@@ -30,11 +30,14 @@
  * Backpressure: push fails with -EAGAIN when the entity's queued bytes
  * would exceed its limit, so no queue grows without bound (XSA-392).
  *
+ * Named gpu-sched.h, not sched.h: with -Ibackend that would hide the
+ * system <sched.h> that <pthread.h> includes.
+ *
  * Threads: nothing here locks. The caller (backend/gpu-ref.c) holds one
  * lock around every call on a scheduler and its entities and queues.
  */
-#ifndef XV_SCHED_H
-#define XV_SCHED_H
+#ifndef XV_GPU_SCHED_H
+#define XV_GPU_SCHED_H
 
 #include <stdint.h>
 
@@ -114,4 +117,4 @@ struct xv_sched_item *xv_sched_queue_cancel(struct xv_sched_queue *q);
 /* The queue has an item running (picked, not completed). */
 int xv_sched_queue_busy(const struct xv_sched_queue *q);
 
-#endif /* XV_SCHED_H */
+#endif /* XV_GPU_SCHED_H */

@@ -1,5 +1,5 @@
 /*
- * sched.c — weighted time-slice scheduler; see sched.h for the policy.
+ * gpu-sched.c — weighted time-slice scheduler; see gpu-sched.h for the policy.
  *
  * Trusts its caller (the device layer) for locking and for item sizes;
  * nothing here is reached by guest data other than through them.
@@ -7,7 +7,7 @@
  * entity in a ring served round robin. Counts are small (vGPUs and
  * contexts of one device), so linear scans are fine.
  */
-#include "sched.h"
+#include "gpu-sched.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * test-sched.c — the weighted time-slice scheduler: argument checks,
+ * test-gpu-sched.c — the weighted time-slice scheduler: argument checks,
  * backpressure, per-queue order, engine classes, cancel, and fairness
  * measured in charged work units over a simulated run (deterministic: no
  * wall clock anywhere).
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched.h"
+#include "gpu-sched.h"
 #include "xv-test.h"
 
 struct item {
