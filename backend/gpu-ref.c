@@ -70,6 +70,7 @@ struct ref_ctx {
 
 	pthread_mutex_t mmu; /* guards the TLB, the WB cache, page accesses */
 	struct tlb_entry tlb[XV_GPU_REF_TLB_ENTRIES];
+	struct tlb_entry tlb_huge[XV_GPU_REF_TLB_HUGE]; /* 2 MiB leaves */
 	struct wb_page *wb; /* XV_GPU_REF_WB_PAGES, nosnoop only */
 	uint64_t wb_clock;
 
@@ -201,14 +202,24 @@ static int translate(struct ref_ctx *c, uint64_t va, bool write, uint8_t **host,
 {
 	const struct xv_iommu *io = &c->g->cfg.iommu;
 	uint64_t vpage = va >> XV_PAGE_SHIFT;
+	uint64_t hpage = va >> XV_PT_HUGE_SHIFT;
+	struct tlb_entry *h =
+	    &c->tlb_huge[(unsigned int)((hpage * 0x9e3779b97f4a7c15ull) >> 61) %
+			 XV_GPU_REF_TLB_HUGE];
 	struct tlb_entry *t = &c->tlb[tlb_slot(vpage)];
 	struct xv_pt_walk_result r;
+	xv_iova_t iova;
 	void *page = NULL;
 	int rc;
 
-	if (t->valid && t->vpage == vpage &&
-	    (!write || (t->flags & XV_PTE_W))) {
+	if (h->valid && h->vpage == hpage &&
+	    (!write || (h->flags & XV_PTE_W))) {
 		STAT(c, tlb_hits, 1);
+		iova = h->iova + (va & (XV_PT_HUGE_SIZE - 1) & XV_PAGE_MASK);
+	} else if (t->valid && t->vpage == vpage &&
+		   (!write || (t->flags & XV_PTE_W))) {
+		STAT(c, tlb_hits, 1);
+		iova = t->iova;
 	} else {
 		STAT(c, tlb_misses, 1);
 		STAT(c, walks, 1);
@@ -220,12 +231,16 @@ static int translate(struct ref_ctx *c, uint64_t va, bool write, uint8_t **host,
 				  (int)r.fault);
 			return -EFAULT;
 		}
-		t->vpage = vpage;
-		t->iova = r.iova & XV_PAGE_MASK;
+		iova = r.iova & XV_PAGE_MASK;
+		/* A 2 MiB shadow leaf fills one entry for all of it. */
+		if (r.page_size == XV_PT_HUGE_SIZE)
+			t = h;
+		t->vpage = r.page_size == XV_PT_HUGE_SIZE ? hpage : vpage;
+		t->iova = r.page;
 		t->flags = r.flags;
 		t->valid = true;
 	}
-	rc = io->ops->translate(io->impl, c->pasid, t->iova,
+	rc = io->ops->translate(io->impl, c->pasid, iova,
 				write ? XV_IOMMU_WRITE : XV_IOMMU_READ, &page);
 	if (rc) {
 		set_fault(f, va, write,
@@ -464,6 +479,38 @@ static int run_copy(struct engine *en, struct ref_ctx *c,
 	return 0;
 }
 
+/* restrict locals: the compiler may vectorise over j (not over p). */
+static void saxpy_block(float *restrict y, const float *restrict x, size_t n,
+			float a)
+{
+	for (size_t j = 0; j < n; j++) {
+		float t = a * x[j]; /* rounded, then added */
+
+		y[j] = t + y[j];
+	}
+}
+
+/*
+ * One row of C: each C[i][j] accumulates p = 0..k-1 in order, the
+ * product rounded first: per element, the order of xv_ref_matmul.
+ */
+static void matmul_row(float *restrict crow, const float *restrict arow,
+		       const float *restrict bmat, size_t n, size_t k)
+{
+	for (size_t j = 0; j < n; j++)
+		crow[j] = 0.0f;
+	for (size_t p = 0; p < k; p++) {
+		const float aip = arow[p];
+		const float *restrict brow = bmat + p * n;
+
+		for (size_t j = 0; j < n; j++) {
+			float prod = aip * brow[j];
+
+			crow[j] = crow[j] + prod;
+		}
+	}
+}
+
 static int run_saxpy(struct engine *en, struct ref_ctx *c,
 		     const struct xv_cmd_saxpy *cmd, struct xv_gpu_fault *f)
 {
@@ -478,11 +525,7 @@ static int run_saxpy(struct engine *en, struct ref_ctx *c,
 			rc = gpu_read(c, cmd->y + 4 * i, en->yb, 4 * n, f);
 		if (rc)
 			return rc;
-		for (size_t j = 0; j < n; j++) {
-			float t = a * en->xb[j]; /* rounded, then added */
-
-			en->yb[j] = t + en->yb[j];
-		}
+		saxpy_block(en->yb, en->xb, n, a);
 		rc = gpu_write(c, cmd->y + 4 * i, en->yb, 4 * n, f);
 		if (rc)
 			return rc;
@@ -505,22 +548,7 @@ static int run_matmul(struct engine *en, struct ref_ctx *c,
 		rc = gpu_read(c, cmd->a + 4 * i * k, en->arow, 4 * k, f);
 		if (rc)
 			return rc;
-		for (size_t j = 0; j < n; j++)
-			en->crow[j] = 0.0f;
-		/*
-		 * Each C[i][j] accumulates p = 0..k-1 in order, product
-		 * rounded first: the order of xv_ref_matmul's inner loop.
-		 */
-		for (size_t p = 0; p < k; p++) {
-			const float aip = en->arow[p];
-			const float *brow = en->bmat + p * n;
-
-			for (size_t j = 0; j < n; j++) {
-				float prod = aip * brow[j];
-
-				en->crow[j] = en->crow[j] + prod;
-			}
-		}
+		matmul_row(en->crow, en->arow, en->bmat, n, k);
 		rc = gpu_write(c, cmd->c + 4 * i * n, en->crow, 4 * n, f);
 		if (rc)
 			return rc;
@@ -919,6 +947,14 @@ static void ref_tlb_invalidate(struct xv_gpu_ctx *base, uint64_t va,
 			if (t->valid && t->vpage >= first && t->vpage <= last)
 				t->valid = false;
 		}
+	if (!__atomic_load_n(&c->g->drop_inval, __ATOMIC_RELAXED))
+		for (unsigned int i = 0; i < XV_GPU_REF_TLB_HUGE; i++) {
+			struct tlb_entry *t = &c->tlb_huge[i];
+			uint64_t hf = first >> 9, hl = last >> 9;
+
+			if (t->valid && t->vpage >= hf && t->vpage <= hl)
+				t->valid = false;
+		}
 	/* Pages may be released after this: their lines go home first. */
 	wb_writeback_all(c);
 	pthread_mutex_unlock(&c->mmu);
@@ -956,6 +992,7 @@ static int ref_reset(struct xv_gpu *base)
 		pthread_mutex_lock(&c->mmu);
 		wb_discard_all(c);
 		memset(c->tlb, 0, sizeof(c->tlb));
+		memset(c->tlb_huge, 0, sizeof(c->tlb_huge));
 		pthread_mutex_unlock(&c->mmu);
 	}
 	pthread_mutex_unlock(&g->lock);

@@ -9,7 +9,8 @@
  *    engine. Engines pull submissions from the weighted scheduler
  *    (gpu-sched.h) and charge it their busy time in nanoseconds.
  *  - a per-context GPU TLB of XV_GPU_REF_TLB_ENTRIES 4 KiB entries (VA
- *    page -> IOVA page and flags), filled by xv_pt_walk over the shadow
+ *    page -> IOVA page and flags) and XV_GPU_REF_TLB_HUGE entries for
+ *    2 MiB shadow leaves, filled by xv_pt_walk over the shadow
  *    tables, whose own IOVAs are translated through the IOMMU with the
  *    context's PASID. Cleared only by xv_gpu_tlb_invalidate: skipping an
  *    invalidation is observable, as on hardware.
@@ -32,6 +33,7 @@
 #include "iommu.h"
 
 #define XV_GPU_REF_TLB_ENTRIES 64u
+#define XV_GPU_REF_TLB_HUGE    8u
 #define XV_GPU_REF_WB_PAGES    16u
 #define XV_GPU_REF_MAX_ENGINES 8u
 
