@@ -770,6 +770,43 @@ static void test_translation_and_invalidation(void)
 	CU_ASSERT(st.walks >= 5);
 	CU_ASSERT(st.tlb_invalidations >= 4);
 	ctx_fini(&t);
+
+	/*
+	 * A 2 MiB shadow leaf (512 pages shadowed in one batch) fills one
+	 * TLB entry; changing one page splits the leaf, and the device must
+	 * drop the whole 2 MiB entry.
+	 */
+	ctx_init(&t, &v, false);
+	guest_map(&t, 0x200000, 1, true);
+	for (unsigned int i = 0; i < 512; i++) {
+		xv_gaddr_t g = xv_gmem_alloc(v.gm);
+
+		memset(xv_gmem_page(v.gm, g), 0x30 + (i & 0xf), 4096);
+		*guest_l1_slot(&t, 0x400000 + i * XV_PAGE_SIZE) =
+		    xv_pte_guest_make(g, XV_PTE_W);
+	}
+	CU_ASSERT_EQUAL(xv_shadow_update_range(t.sh, 0x400000, 2 << 20), 0);
+	{
+		struct xv_shadow_stats ss;
+
+		xv_shadow_get_stats(t.sh, &ss);
+		CU_ASSERT_EQUAL(ss.huge_leaves, 1);
+	}
+	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
+	xv_cmd_copy(&b, 0x400000 + 5 * XV_PAGE_SIZE, 0x200000, 4);
+	fence = 0;
+	CU_ASSERT_EQUAL(run(&t, &b, ++fence), 0);
+	guest_get(&t, 0x200000, &word, 4);
+	CU_ASSERT_EQUAL(word, 0x35353535);
+	for (int drop = 1; drop >= 0; drop--) {
+		xv_gpu_ref_drop_invalidations(D.gpu, drop);
+		guest_set(&t, 0x400000 + 5 * XV_PAGE_SIZE,
+			  xv_pte_guest_make(pages[drop], 0));
+		CU_ASSERT_EQUAL(run(&t, &b, ++fence), 0);
+		guest_get(&t, 0x200000, &word, 4);
+		CU_ASSERT_EQUAL(word, drop ? 0x35353535 : 0x11111111);
+	}
+	ctx_fini(&t);
 	vgpu_fini(&v);
 }
 
