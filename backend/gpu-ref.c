@@ -87,6 +87,7 @@ struct sub {
 	struct xv_sched_item item; /* first */
 	struct ref_ctx *c;
 	uint64_t fence;
+	uint64_t work; /* from the scan */
 	size_t bytes;
 	uint8_t cmds[];
 };
@@ -697,7 +698,8 @@ static void *engine_main(void *arg)
 		}
 
 		pthread_mutex_lock(&g->lock);
-		xv_sched_complete(g->sched, it, busy);
+		xv_sched_complete(g->sched, it,
+				  g->cfg.charge_work ? s->work : busy);
 		if (rc == 0) {
 			c->done_fence = s->fence;
 			STAT(c, completed, 1);
@@ -782,6 +784,21 @@ static int ref_vgpu_free(struct xv_gpu_vgpu *base)
 	if (!rc)
 		free(v);
 	return rc;
+}
+
+static void ref_vgpu_get_stats(struct xv_gpu_vgpu *base,
+			       struct xv_gpu_vgpu_stats *out)
+{
+	struct ref_vgpu *v = (struct ref_vgpu *)base;
+	struct xv_sched_entity_stats st;
+
+	pthread_mutex_lock(&v->g->lock);
+	xv_sched_entity_get_stats(v->ent, &st);
+	pthread_mutex_unlock(&v->g->lock);
+	out->charged = st.charged;
+	out->completed = st.items;
+	out->queued_bytes = st.queued_bytes;
+	out->rejected = st.rejected;
 }
 
 static int ref_ctx_new(struct xv_gpu *base, const struct xv_gpu_ctx_config *cfg,
@@ -904,6 +921,7 @@ static int ref_submit(struct xv_gpu_ctx *base, const void *cmds, size_t bytes,
 			      : XV_SCHED_ENGINE_COPY | XV_SCHED_ENGINE_COMPUTE;
 	s->c = c;
 	s->fence = fence;
+	s->work = scan.work ? scan.work : 1;
 	s->bytes = bytes;
 
 	pthread_mutex_lock(&g->lock);
@@ -1014,6 +1032,7 @@ static const struct xv_gpu_ops ref_ops = {
     .free = ref_free,
     .vgpu_new = ref_vgpu_new,
     .vgpu_free = ref_vgpu_free,
+    .vgpu_get_stats = ref_vgpu_get_stats,
     .ctx_new = ref_ctx_new,
     .ctx_free = ref_ctx_free,
     .submit = ref_submit,

@@ -7,7 +7,8 @@
  *  - copy engines (any command but SAXPY/MATMUL) and compute engines
  *    (every command); a buffer with a compute command needs a compute
  *    engine. Engines pull submissions from the weighted scheduler
- *    (gpu-sched.h) and charge it their busy time in nanoseconds.
+ *    (gpu-sched.h) and charge it their busy time in nanoseconds (or the
+ *    submission's work units, with charge_work).
  *  - a per-context GPU TLB of XV_GPU_REF_TLB_ENTRIES 4 KiB entries (VA
  *    page -> IOVA page and flags) and XV_GPU_REF_TLB_HUGE entries for
  *    2 MiB shadow leaves, filled by xv_pt_walk over the shadow
@@ -43,6 +44,12 @@ struct xv_gpu_ref_config {
 	unsigned int copy_engines;    /* 0: 1 */
 	unsigned int compute_engines; /* 0: 1 */
 	uint64_t sched_period_ns;     /* 0: XV_SCHED_DEFAULT_PERIOD */
+	/*
+	 * Charge the scheduler each submission's work units (octets touched
+	 * + flops, from the scan) instead of engine nanoseconds: the same
+	 * policy on a deterministic clock (tests).
+	 */
+	bool charge_work;
 	/*
 	 * Test hook, NULL normally: called on the engine thread after each
 	 * command (index, opcode) and once more before the completion

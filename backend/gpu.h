@@ -84,11 +84,21 @@ struct xv_gpu_stats {
 	uint64_t busy_ns;	/* engine busy time, all engines */
 };
 
+/* Per vGPU: what the scheduler saw. */
+struct xv_gpu_vgpu_stats {
+	uint64_t charged;      /* engine time charged (ns, or work units) */
+	uint64_t completed;    /* submissions finished (any outcome) */
+	uint64_t queued_bytes; /* submitted, not finished */
+	uint64_t rejected;     /* submits refused for max_queued_bytes */
+};
+
 struct xv_gpu_ops {
 	void (*free)(struct xv_gpu *g);
 	int (*vgpu_new)(struct xv_gpu *g, const struct xv_gpu_vgpu_config *cfg,
 			struct xv_gpu_vgpu **out);
 	int (*vgpu_free)(struct xv_gpu_vgpu *v);
+	void (*vgpu_get_stats)(struct xv_gpu_vgpu *v,
+			       struct xv_gpu_vgpu_stats *out);
 	int (*ctx_new)(struct xv_gpu *g, const struct xv_gpu_ctx_config *cfg,
 		       struct xv_gpu_ctx **out);
 	void (*ctx_free)(struct xv_gpu_ctx *c);
@@ -132,6 +142,12 @@ static inline int xv_gpu_vgpu_new(struct xv_gpu *g,
 static inline int xv_gpu_vgpu_free(struct xv_gpu_vgpu *v)
 {
 	return v ? v->gpu->ops->vgpu_free(v) : 0;
+}
+
+static inline void xv_gpu_vgpu_get_stats(struct xv_gpu_vgpu *v,
+					 struct xv_gpu_vgpu_stats *out)
+{
+	v->gpu->ops->vgpu_get_stats(v, out);
 }
 
 /* -EINVAL (no vGPU, PASID 0 or wider than 20 bits, root misaligned). */

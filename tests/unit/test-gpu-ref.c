@@ -112,6 +112,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cv;
 	void (*hook)(struct tctx *t, uint32_t index, uint16_t opcode);
+	unsigned int ncompl; /* completions seen, all contexts */
 } D;
 
 /* ---- one vGPU: guest memory, IOMMU context, IOVA space, map cache ---------- */
@@ -238,6 +239,7 @@ struct tctx {
 	struct xv_gpu_ctx *gc;
 	/* callbacks (D.lock) */
 	uint64_t fences[MAXFENCES];
+	unsigned int order[MAXFENCES]; /* device-wide completion index */
 	unsigned int nfences;
 	bool fence_order_bad;
 	struct xv_gpu_fault fault;
@@ -380,8 +382,11 @@ static void on_fence(void *arg, void *ctx_priv, uint64_t fence)
 	pthread_mutex_lock(&D.lock);
 	if (t->nfences && fence <= t->fences[t->nfences - 1])
 		t->fence_order_bad = true;
-	if (t->nfences < MAXFENCES)
+	if (t->nfences < MAXFENCES) {
+		t->order[t->nfences] = D.ncompl;
 		t->fences[t->nfences++] = fence;
+	}
+	D.ncompl++;
 	pthread_mutex_unlock(&D.lock);
 }
 
@@ -1148,6 +1153,86 @@ static void test_reset_and_teardown(void)
 	vgpu_fini(&v);
 }
 
+/*
+ * Weighted sharing on the real engines, on the deterministic clock
+ * (charge_work): the only compute engine is parked on a blocker while
+ * vGPUs of weight 1 and 3 queue 200 SAXPYs each; once released, whole
+ * periods of completions split 1:3 while both stay saturated.
+ */
+static void test_fairness_on_engines(void)
+{
+	struct xv_gpu_ref_config cfg = {0};
+	struct xv_gpu *saved = D.gpu;
+	struct tvgpu vc, va, vb;
+	struct tctx tc, ta, tb;
+	struct xv_cmd_builder b;
+	struct xv_gpu_vgpu_stats sa, sb;
+	unsigned int a_first = 0, b_first = 0;
+	uint64_t work = 12 * 1024 + 2 * 1024;
+
+	cfg.iommu = D.io;
+	cfg.events.fence_done = on_fence;
+	cfg.events.fault = on_fault;
+	cfg.cmd_hook = on_cmd;
+	cfg.charge_work = true;
+	cfg.sched_period_ns = 100 * work;
+	CU_ASSERT_EQUAL_FATAL(xv_gpu_ref_new(&cfg, &D.gpu), 0);
+	vgpu_init(&vc, 0, 1, 1 << 20, false);
+	vgpu_init(&va, 1, 1, 200 * 32, false);
+	vgpu_init(&vb, 2, 3, 200 * 32, false);
+	ctx_init(&tc, &vc, false);
+	ctx_init(&ta, &va, false);
+	ctx_init(&tb, &vb, false);
+	guest_map(&tc, 0x100000, 2, true);
+	guest_map(&ta, 0x100000, 2, true);
+	guest_map(&tb, 0x100000, 2, true);
+	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
+	xv_cmd_saxpy(&b, 0x100000, 0x101000, 1024, 0.5f);
+
+	park_arm(&tc, 0);
+	CU_ASSERT_EQUAL(xv_gpu_submit(tc.gc, b.buf, b.len, 1), 0);
+	park_wait();
+	D.ncompl = 0;
+	for (uint64_t f = 1; f <= 200; f++) {
+		CU_ASSERT_EQUAL(xv_gpu_submit(ta.gc, b.buf, b.len, f), 0);
+		CU_ASSERT_EQUAL(xv_gpu_submit(tb.gc, b.buf, b.len, f), 0);
+	}
+	CU_ASSERT_EQUAL(xv_gpu_submit(ta.gc, b.buf, b.len, 201),
+			-XV_ERR_QUEUE_FULL);
+	park_release();
+	CU_ASSERT_EQUAL(xv_gpu_ctx_wait(ta.gc, 200), 0);
+	CU_ASSERT_EQUAL(xv_gpu_ctx_wait(tb.gc, 200), 0);
+	D.hook = NULL;
+	/*
+	 * The blocker was completion 0. A period is 100 SAXPYs' work, of
+	 * which A and B together get 80 (the idle blocker vGPU's share is
+	 * not banked): count the next two periods, 160 completions.
+	 */
+	for (unsigned int i = 0; i < ta.nfences; i++)
+		a_first += ta.order[i] >= 1 && ta.order[i] <= 160;
+	for (unsigned int i = 0; i < tb.nfences; i++)
+		b_first += tb.order[i] >= 1 && tb.order[i] <= 160;
+	CU_ASSERT_EQUAL(a_first + b_first, 160);
+	if (a_first < 36 || a_first > 44)
+		fprintf(stderr, "\n  weight 1 got %u of 160\n", a_first);
+	CU_ASSERT(a_first >= 36 && a_first <= 44);
+	xv_gpu_vgpu_get_stats(va.gv, &sa);
+	xv_gpu_vgpu_get_stats(vb.gv, &sb);
+	CU_ASSERT_EQUAL(sa.completed, 200);
+	CU_ASSERT_EQUAL(sa.charged, 200 * work);
+	CU_ASSERT_EQUAL(sb.charged, 200 * work);
+	CU_ASSERT_EQUAL(sa.rejected, 1);
+	CU_ASSERT_EQUAL(sa.queued_bytes, 0);
+	ctx_fini(&tc);
+	ctx_fini(&ta);
+	ctx_fini(&tb);
+	vgpu_fini(&vc);
+	vgpu_fini(&va);
+	vgpu_fini(&vb);
+	xv_gpu_free(D.gpu);
+	D.gpu = saved;
+}
+
 static const struct xv_test_case gpu_cases[] = {
     {"every command bit-exact against the CPU reference", test_bit_exact},
     {"isolation between contexts, PASIDs and vGPUs", test_isolation},
@@ -1160,6 +1245,7 @@ static const struct xv_test_case gpu_cases[] = {
     {"unmap while a submission runs", test_unmap_in_flight},
     {"scratch entries stay in scratch", test_scratch},
     {"reset and teardown", test_reset_and_teardown},
+    {"weights 1:3 on the engines, counted work", test_fairness_on_engines},
     {NULL, NULL},
 };
 
