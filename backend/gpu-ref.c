@@ -255,6 +255,14 @@ static int translate(struct ref_ctx *c, uint64_t va, bool write, uint8_t **host,
 	return 0;
 }
 
+static void access_hook(struct ref_ctx *c, uint64_t va, bool write)
+{
+	const struct xv_gpu_ref_config *cfg = &c->g->cfg;
+
+	if (cfg->access_hook)
+		cfg->access_hook(cfg->hook_arg, c->priv, va, write);
+}
+
 /* ---- the no-snoop write-back cache (c->mmu held) ---------------------------- */
 
 static struct wb_page *wb_find(struct ref_ctx *c, const uint8_t *host)
@@ -374,8 +382,10 @@ static int gpu_read(struct ref_ctx *c, uint64_t va, void *dst, size_t len,
 			return -ECANCELED;
 		pthread_mutex_lock(&c->mmu);
 		rc = translate(c, va, false, &host, f);
-		if (!rc)
+		if (!rc) {
+			access_hook(c, va, false);
 			page_read(c, host, va & (PAGE - 1), d, n);
+		}
 		pthread_mutex_unlock(&c->mmu);
 		if (rc)
 			return rc;
@@ -401,8 +411,10 @@ static int gpu_write(struct ref_ctx *c, uint64_t va, const void *src,
 			return -ECANCELED;
 		pthread_mutex_lock(&c->mmu);
 		rc = translate(c, va, true, &host, f);
-		if (!rc)
+		if (!rc) {
+			access_hook(c, va, true);
 			page_write(c, host, va & (PAGE - 1), s, n);
+		}
 		pthread_mutex_unlock(&c->mmu);
 		if (rc)
 			return rc;
@@ -464,9 +476,12 @@ static int run_copy(struct engine *en, struct ref_ctx *c,
 			rc = translate(c, src, false, &hs, f);
 			if (!rc)
 				rc = translate(c, dst, true, &hd, f);
-			if (!rc)
+			if (!rc) {
+				access_hook(c, src, false);
+				access_hook(c, dst, true);
 				memmove(hd + (dst & (PAGE - 1)),
 					hs + (src & (PAGE - 1)), n);
+			}
 			pthread_mutex_unlock(&c->mmu);
 			if (rc)
 				return rc;

@@ -57,6 +57,12 @@ struct xv_gpu_ref_config {
 	 */
 	void (*cmd_hook)(void *arg, void *ctx_priv, uint32_t index,
 			 uint16_t opcode);
+	/*
+	 * Test hook, NULL normally: called on the engine thread for every
+	 * page access, translated and about to touch the page, with the
+	 * context's MMU lock held (so an invalidation waits for it).
+	 */
+	void (*access_hook)(void *arg, void *ctx_priv, uint64_t va, bool write);
 	void *hook_arg;
 };
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cpu-ref.h"
@@ -408,6 +409,27 @@ static void on_cmd(void *arg, void *ctx_priv, uint32_t index, uint16_t opcode)
 		D.hook(ctx_priv, index, opcode);
 }
 
+static struct {
+	struct tctx *who;
+	uint64_t va;
+	bool parked, release;
+} AP;
+
+/* Parks the engine inside a page access (MMU lock held). */
+static void on_access(void *arg, void *ctx_priv, uint64_t va, bool write)
+{
+	(void)arg;
+	if (ctx_priv != AP.who || va != AP.va || write)
+		return;
+	pthread_mutex_lock(&D.lock);
+	AP.parked = true;
+	pthread_cond_broadcast(&D.cv);
+	while (!AP.release)
+		pthread_cond_wait(&D.cv, &D.lock);
+	AP.who = NULL;
+	pthread_mutex_unlock(&D.lock);
+}
+
 static int suite_init(void)
 {
 	struct xv_gpu_ref_config cfg = {0};
@@ -425,6 +447,7 @@ static int suite_init(void)
 	cfg.copy_engines = 1;
 	cfg.compute_engines = 1;
 	cfg.cmd_hook = on_cmd;
+	cfg.access_hook = on_access;
 	return xv_gpu_ref_new(&cfg, &D.gpu) ? -1 : 0;
 }
 
@@ -1017,11 +1040,27 @@ static void unmap_hook(struct tctx *t, uint32_t index, uint16_t opcode)
 	CU_ASSERT(xv_mapcache_drop_unused(t->v->mc) >= 1);
 }
 
+static struct {
+	struct tctx *t;
+	int done;
+} UT;
+
+static void *unmap_thread(void *arg)
+{
+	(void)arg;
+	guest_set(UT.t, 0x100000, 0);
+	xv_mapcache_drop_unused(UT.t->v->mc);
+	__atomic_store_n(&UT.done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 static void test_unmap_in_flight(void)
 {
 	struct tvgpu v;
 	struct tctx t;
 	struct xv_cmd_builder b;
+	pthread_t th;
+	uint64_t freed_before;
 	vgpu_init(&v, 0, 100, 1 << 20, true); /* bounce: freed on unmap */
 	ctx_init(&t, &v, false);
 	guest_map(&t, 0x100000, 2, true);
@@ -1042,6 +1081,47 @@ static void test_unmap_in_flight(void)
 	CU_ASSERT_EQUAL(t.fault.reason, XV_FAULT_NOT_PRESENT);
 	CU_ASSERT_EQUAL(v.mapper.freed, 1);
 	D.hook = NULL;
+	ctx_fini(&t);
+
+	/*
+	 * The engine is inside an access to a page (translated, about to
+	 * copy from it) when the guest unmaps it and the cache evicts it:
+	 * the invalidation waits for the access, and only then may the
+	 * host page go. Without that wait the copy would read a freed page.
+	 */
+	xv_mapcache_drop_unused(v.mc);
+	ctx_init(&t, &v, false);
+	guest_map(&t, 0x100000, 1, true);
+	guest_map(&t, 0x200000, 1, true);
+	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
+	xv_cmd_copy(&b, 0x100000, 0x200000, 4096);
+	freed_before = v.mapper.freed;
+	pthread_mutex_lock(&D.lock);
+	AP.who = &t;
+	AP.va = 0x100000;
+	AP.parked = AP.release = false;
+	pthread_mutex_unlock(&D.lock);
+	CU_ASSERT_EQUAL(xv_gpu_submit(t.gc, b.buf, b.len, 1), 0);
+	pthread_mutex_lock(&D.lock);
+	while (!AP.parked)
+		pthread_cond_wait(&D.cv, &D.lock);
+	pthread_mutex_unlock(&D.lock);
+	UT.t = &t;
+	UT.done = 0;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, unmap_thread, NULL), 0);
+	/* Not a timing assertion on success: a correct device never lets
+	 * it finish while parked; a broken one finishes within this. */
+	usleep(50 * 1000);
+	CU_ASSERT_EQUAL(__atomic_load_n(&UT.done, __ATOMIC_ACQUIRE), 0);
+	CU_ASSERT_EQUAL(v.mapper.freed, freed_before);
+	pthread_mutex_lock(&D.lock);
+	AP.release = true;
+	pthread_cond_broadcast(&D.cv);
+	pthread_mutex_unlock(&D.lock);
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(UT.done, 1);
+	CU_ASSERT_EQUAL(v.mapper.freed, freed_before + 1);
+	CU_ASSERT_EQUAL(xv_gpu_ctx_wait(t.gc, 1), 0);
 	ctx_fini(&t);
 
 	/*
