@@ -44,7 +44,9 @@
  * a * x[i] in f32, then adds y[i] in f32 (never fused). MATMUL computes
  * each C[i][j] as acc = 0.0f; for p = 0..k-1: acc = acc + A[i][p]*B[p][j],
  * each product rounded to f32 before the add, p ascending. The build
- * passes -ffp-contract=off so no compiler fuses either.
+ * passes -ffp-contract=off so no compiler fuses either. Results are
+ * bit-exact except for NaN payloads: which operand's NaN an operation
+ * propagates is not part of the contract (only that the result is NaN).
  *
  * Threads: everything here is pure; any thread may call it.
  */

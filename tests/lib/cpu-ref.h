@@ -9,6 +9,8 @@
  *  - MATMUL: acc = 0.0f, then for p = 0..k-1 ascending
  *    acc = acc + A[i][p] * B[p][j], the product rounded first.
  * The build uses -ffp-contract=off, so neither side is fused into an FMA.
+ * NaN payloads may differ (a vectorised loop may swap the operands of a
+ * commutative operation); a NaN stays a NaN.
  * The code here is written independently of the GPU's (plain loops over
  * flat host arrays, no paging) so that a shared bug does not hide.
  */
