@@ -23,8 +23,9 @@
  * Threads: every function may be called from any thread, but the
  * functions of one context from one thread at a time (the vGPU's ring
  * worker). The callbacks run on device threads with no device lock
- * held; they may call xv_gpu_submit (of any context) but must not free
- * the context they report on (that waits for the callback: deadlock).
+ * held; they may call xv_gpu_submit (of any context) but must not call
+ * xv_gpu_ctx_free on the context they report on, nor xv_gpu_reset or
+ * xv_gpu_free (those wait for the callback's engine: deadlock).
  *
  * Lifetimes: the pages a context reaches stay pinned by its shadow; the
  * shadow engine calls xv_gpu_tlb_invalidate before it drops a pin or
