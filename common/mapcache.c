@@ -9,6 +9,18 @@
  * list, oldest at the head. Per-batch scratch arrays live in the cache:
  * a hit allocates nothing, a miss allocates only its entry.
  *
+ * Grant index: on Xen a guest address is G | gref << 12 and grant
+ * references are small dense integers, so entries of grant addresses with
+ * a gref below RADIX_GREFS are ALSO indexed by gref in a two-level radix
+ * array (a directory of RADIX_DIR leaf pointers, a leaf holds the entries
+ * of 512 consecutive grefs, one array per access). A hit there is two
+ * loads and no hash. The table stays complete and authoritative: the
+ * radix is an index beside it, and a NULL radix slot means "ask the
+ * table", never "absent". Leaves are allocated lazily and freed when
+ * their last entry goes; at most max_leaves exist (bounded by the quota),
+ * so a guest scattering its grefs gets entries that live in the table
+ * only, and its memory cost stays bounded.
+ *
  * Trusts: the mapper and the IOMMU to honour their contracts. Guest
  * addresses come from guest page tables and are checked (alignment) but
  * otherwise opaque keys; unpins that match no pin are counted, ignored.
@@ -24,6 +36,20 @@
 
 #define HASH_MUL      0x9e3779b97f4a7c15ull
 #define TAB_MIN_ORDER 6u
+
+/* The grant index: grefs below RADIX_GREFS, 512 a leaf. */
+#define RADIX_LEAF_BITS 9u
+#define RADIX_LEAF	(1u << RADIX_LEAF_BITS)
+#define RADIX_GREFS	(1u << 20)
+#define RADIX_DIR	(RADIX_GREFS / RADIX_LEAF)
+/* gaddr ^ G of an indexed address has no bit outside this mask: frame
+ * bits of a gref below RADIX_GREFS, page offset zero. */
+#define RADIX_ADDR_MASK \
+	(((uint64_t)RADIX_GREFS << XV_PAGE_SHIFT) - XV_PAGE_SIZE)
+#define GADDR_G (1ull << 63) /* pt.h's XV_PTE_G: grant-based address */
+/* Leaves allowed: enough for a quota's worth of dense grefs in both
+ * access classes, and a few more; past it entries live in the table. */
+#define RADIX_LEAVES(quota) ((quota) / (RADIX_LEAF / 2) + 8u)
 /* Entries evicted per round: scratch arrays hold one round. */
 #define EVICT_CHUNK XV_PIN_BATCH_MAX
 
@@ -41,6 +67,12 @@ struct mc_slot {
 	struct mc_entry *e;
 };
 
+/* Entries of 512 consecutive grefs; e[access >> 1]: READ 0, READWRITE 1. */
+struct mc_leaf {
+	struct mc_entry *e[2][RADIX_LEAF];
+	uint32_t used; /* non-NULL slots */
+};
+
 /*
  * Owned by the ring worker thread, like every field: nothing locks.
  * Invariants between calls: every entry in the table is mapped (mapper,
@@ -52,6 +84,10 @@ struct xv_mapcache {
 	bool own_iova; /* made by us, freed with us */
 
 	struct mc_slot *tab;
+	/* The grant index: dir[gref >> 9], RADIX_DIR pointers. Invariant:
+	 * a non-NULL slot is the table's entry for its key. */
+	struct mc_leaf **dir;
+	uint32_t nleaves, max_leaves;
 	uint64_t seed;	/* hash key, see hash_slot */
 	uint64_t mask;	/* capacity - 1 */
 	unsigned shift; /* 64 - log2(capacity) */
@@ -99,6 +135,58 @@ static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
 	return hash_slot(mc->seed, key, mc->shift);
 }
 
+/* The radix slot of key's entry, or NULL if key has none (not a grant
+ * address below RADIX_GREFS, or no leaf). Create its leaf if asked. */
+static inline struct mc_entry **radix_slot(struct xv_mapcache *mc, uint64_t key,
+					   bool create)
+{
+	uint64_t off = (key & XV_PAGE_MASK) ^ GADDR_G;
+	unsigned int gref = (unsigned int)(off >> XV_PAGE_SHIFT);
+	struct mc_leaf **lp;
+
+	if (off & ~RADIX_ADDR_MASK)
+		return NULL;
+	lp = &mc->dir[gref >> RADIX_LEAF_BITS];
+	if (!*lp) {
+		if (!create || mc->nleaves >= mc->max_leaves)
+			return NULL;
+		/* Failure only costs speed: the table has the entry. */
+		*lp = calloc(1, sizeof(**lp));
+		if (!*lp)
+			return NULL;
+		mc->nleaves++;
+	}
+	return &(*lp)->e[(key & ~XV_PAGE_MASK) >> 1][gref & (RADIX_LEAF - 1)];
+}
+
+static void radix_add(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	struct mc_entry **slot = radix_slot(mc, e->key, true);
+
+	if (slot) {
+		*slot = e;
+		mc->dir[(e->key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)]
+		    ->used++;
+	}
+}
+
+static void radix_del(struct xv_mapcache *mc, uint64_t key)
+{
+	struct mc_entry **slot = radix_slot(mc, key, false);
+	struct mc_leaf **lp;
+
+	if (!slot || !*slot)
+		return;
+	*slot = NULL;
+	lp = &mc->dir[(key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
+	if (--(*lp)->used == 0) {
+		/* Free it for grefs elsewhere: the budget is in leaves. */
+		free(*lp);
+		*lp = NULL;
+		mc->nleaves--;
+	}
+}
+
 static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
 					uint64_t key)
 {
@@ -128,11 +216,24 @@ static void tab_insert(struct xv_mapcache *mc, struct mc_entry *e)
 {
 	tab_put(mc->tab, mc->mask, home(mc, e->key), e);
 	mc->used++;
+	radix_add(mc, e);
+}
+
+/* Look key up: the grant index, then the table. */
+static inline struct mc_entry *find(struct xv_mapcache *mc, uint64_t key)
+{
+	struct mc_entry **slot = radix_slot(mc, key, false);
+
+	if (slot && *slot)
+		return *slot;
+	return tab_find(mc, key);
 }
 
 static void tab_remove(struct xv_mapcache *mc, uint64_t key)
 {
 	uint64_t i = home(mc, key), j, k;
+
+	radix_del(mc, key);
 
 	while (mc->tab[i].key != key)
 		i = (i + 1) & mc->mask;
@@ -401,23 +502,37 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 				      struct xv_pin *out)
 {
 	const struct mc_slot *tab = mc->tab;
+	struct mc_leaf *const *dir = mc->dir;
 	const uint64_t seed = mc->seed, mask = mc->mask;
-	const unsigned int shift = mc->shift;
+	const unsigned int shift = mc->shift, a = access >> 1;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		uint64_t key = key_of(gaddr[i], access);
-		uint64_t j = hash_slot(seed, key, shift);
-		struct mc_entry *e;
+		const uint64_t off = gaddr[i] ^ GADDR_G;
+		struct mc_entry *e = NULL;
 
-		if (gaddr[i] & ~XV_PAGE_MASK)
-			break;
-		while (tab[j].key != key) {
-			if (!tab[j].key)
-				return i;
-			j = (j + 1) & mask;
+		/* The grant index first: one mask test, two loads. */
+		if (xv_likely(!(off & ~RADIX_ADDR_MASK))) {
+			const struct mc_leaf *l =
+			    dir[off >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
+
+			if (l)
+				e = l->e[a][(off >> XV_PAGE_SHIFT) &
+					    (RADIX_LEAF - 1)];
 		}
-		e = tab[j].e;
+		if (!e) {
+			uint64_t key = key_of(gaddr[i], access);
+			uint64_t j = hash_slot(seed, key, shift);
+
+			if (gaddr[i] & ~XV_PAGE_MASK)
+				break;
+			while (tab[j].key != key) {
+				if (!tab[j].key)
+					return i;
+				j = (j + 1) & mask;
+			}
+			e = tab[j].e;
+		}
 		/* refs in [1, UINT32_MAX - XV_PIN_BATCH_MAX], in one test. */
 		if (e->refs - 1u >= UINT32_MAX - XV_PIN_BATCH_MAX)
 			break;
@@ -492,7 +607,7 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	mc->gen++;
 	for (i = 0; i < n; i++) {
 		uint64_t key = key_of(gaddr[i], access);
-		struct mc_entry *e = tab_find(mc, key);
+		struct mc_entry *e = find(mc, key);
 
 		if (e) {
 			if (e->mark != mc->gen) {
@@ -575,7 +690,7 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		struct mc_entry *e = NULL;
 
 		if (!(gaddr[i] & ~XV_PAGE_MASK))
-			e = tab_find(mc, key_of(gaddr[i], access));
+			e = find(mc, key_of(gaddr[i], access));
 		unpin_entry(mc, e);
 	}
 }
@@ -665,6 +780,14 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 	}
 	mc->mask = (1u << TAB_MIN_ORDER) - 1;
 	mc->shift = 64 - TAB_MIN_ORDER;
+	mc->dir = calloc(RADIX_DIR, sizeof(*mc->dir));
+	if (!mc->dir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mc->max_leaves = RADIX_LEAVES(cfg->max_pages);
+	if (mc->max_leaves > RADIX_DIR)
+		mc->max_leaves = RADIX_DIR;
 	*out = mc;
 	mc = NULL;
 	rc = 0;
@@ -692,6 +815,10 @@ void xv_mapcache_free(struct xv_mapcache *mc)
 		mc->spare = e->next;
 		free(e);
 	}
+	/* Every entry left the table, so every leaf is gone already. */
+	for (unsigned int i = 0; mc->dir && i < RADIX_DIR; i++)
+		free(mc->dir[i]);
+	free(mc->dir);
 	free(mc->tab);
 	if (mc->own_iova)
 		xv_iova_space_free(mc->iova);

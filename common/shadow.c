@@ -402,20 +402,21 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
 /*
  * Pin m pages (one access): the all-or-nothing batch first; if it fails,
  * one at a time so that only the bad ones are lost. ok[j]: page j is
- * pinned in out[j].
+ * pinned in out[j]. Returns true if the batch pinned them all.
  */
-static void pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
+static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
 		      enum xv_pin_access access, struct xv_pin *out, bool *ok)
 {
 	if (!m)
-		return;
+		return true;
 	if (sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0) {
 		memset(ok, 1, m * sizeof(*ok));
-		return;
+		return true;
 	}
 	for (unsigned int j = 0; j < m; j++)
 		ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1, access,
 					   &out[j]) == 0;
+	return false;
 }
 
 /* Slots of one L1 node queued for leaf_apply (lists in sh->w). */
@@ -436,6 +437,14 @@ leaf_queue(struct leaf_work *w, struct leaf_batch b, unsigned int i, uint64_t g)
 	unsigned int k = b.cnt++, p;
 
 	w->idx[k] = (uint16_t)i;
+	/* Present with no bit outside the leaf bits: xv_pte_guest_check's
+	 * XV_PTE_VALID for a leaf, in one mask test. */
+	if (xv_likely((g & (XV_PTE_P | ~XV_PTE_GUEST_LEAF_BITS)) == XV_PTE_P)) {
+		p = g & XV_PTE_W ? XV_PT_ENTRIES + b.nw++ : b.nr++;
+		w->pos[k] = (uint16_t)p;
+		w->pg[p] = xv_pte_guest_addr(g);
+		return b;
+	}
 	switch (xv_pte_guest_check(g, 1, NULL)) {
 	case XV_PTE_ABSENT:
 		w->pos[k] = POS_ABSENT;
@@ -458,18 +467,24 @@ leaf_queue(struct leaf_work *w, struct leaf_batch b, unsigned int i, uint64_t g)
  * gets the registers: from the first queued slot on, while each is a
  * pinned slot of a live 4 KiB table getting a new pin by token, list the
  * old pin, record the new one and store the new entry (one 64-bit store).
- * No state changes, so no gauge moves. Returns the first slot it did not
- * take; *lo, *hi and the old pin counts are updated.
+ * No state changes, so no gauge moves. Called only when every page of
+ * the batch was pinned (no w->ok to look at), first thing (no old pin
+ * listed yet). Returns how many slots it took: idx[0..k).
+ *
+ * Every slot taken is stored, even when its entry happens not to change
+ * (a pinner may give two guest pages one IOVA): storing a live entry's
+ * own value is invisible to the device, and the caller's invalidation
+ * covers idx[0]..idx[k-1], a superset of the changes. That spares the
+ * loop a compare and the bookkeeping of the changed range.
  */
 static __attribute__((noinline)) unsigned int
 leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
-		 unsigned int *lo_out, unsigned int *hi_out,
 		 unsigned int *onr_out, unsigned int *onw_out)
 {
 	/* Arrays are addressed through w and n (fixed offsets): one base
 	 * register each, which leaves the loop's state in registers. */
 	uint64_t *table = n->table;
-	unsigned int lo = *lo_out, hi = *hi_out, onr = *onr_out, onw = *onw_out;
+	unsigned int onr = 0, onw = 0;
 	unsigned int k;
 
 	for (k = 0; k < cnt; k++) {
@@ -477,26 +492,22 @@ leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
 		xv_iova_t iova;
 		uint64_t e;
 
-		if (p >= 2 * XV_PT_ENTRIES || !w->ok[p] ||
-		    n->state[i] != SLOT_LIVE)
+		if (p >= 2 * XV_PT_ENTRIES || n->state[i] != SLOT_LIVE)
 			break;
 		iova = w->pins[p].iova;
 		if (iova & ~XV_PTE_FRAME_MASK)
 			break;
-		e = xv_pte_shadow_leaf(iova, leaf_flags(n->copy[i]));
+		/* xv_pte_shadow_leaf(iova, leaf_flags(copy)): the IOVA has
+		 * frame bits only, and a queued valid entry has P set. */
+		e = iova | (n->copy[i] & (XV_PTE_P | XV_PTE_W | XV_PTE_NS));
 		if (n->u.leaf.sentry[i] & XV_PTE_W)
 			w->old.v[XV_PT_ENTRIES + onw++] = n->u.leaf.pinned[i];
 		else
 			w->old.v[onr++] = n->u.leaf.pinned[i];
 		n->u.leaf.sentry[i] = e;
 		n->u.leaf.pinned[i] = w->pins[p].token;
-		if (slot_store(table, i, e)) {
-			lo = i < lo ? i : lo;
-			hi = i;
-		}
+		xv_pte_store(&table[i], e);
 	}
-	*lo_out = lo;
-	*hi_out = hi;
 	*onr_out = onr;
 	*onw_out = onw;
 	return k;
@@ -531,15 +542,16 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	int64_t d_live = 0, d_scratch = 0;
 	uint64_t failed = 0, events = 0;
 	unsigned int k;
+	bool all_pinned;
 
 	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
 	sh->st.bad_entries += b.bad;
 	/* New pins first: the old ones are dropped only after the stores. */
-	pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
-	pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
-		  w->pins + XV_PT_ENTRIES, w->ok + XV_PT_ENTRIES);
+	all_pinned = pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
+	all_pinned &= pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
+				w->pins + XV_PT_ENTRIES, w->ok + XV_PT_ENTRIES);
 	/*
 	 * Commit, in one pass: the new shadow entry, the old pin to drop,
 	 * the slot's state and pin, and (live 4 KiB table) the store of
@@ -556,8 +568,13 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	 * anything else ends it, and the general loop takes over from there.
 	 */
 	k = 0;
-	if (store_now && tokens)
-		k = leaf_commit_fast(w, n, cnt, &lo, &hi, &onr, &onw);
+	if (store_now && tokens && all_pinned) {
+		k = leaf_commit_fast(w, n, cnt, &onr, &onw);
+		if (k) {
+			lo = idx[0];
+			hi = idx[k - 1];
+		}
+	}
 	for (; k < cnt; k++) {
 		unsigned int i = idx[k], p = pos[k];
 		uint8_t old = state[i], ns;

@@ -44,9 +44,16 @@
  *    what the pin interface alone costs, the floor under any engine.
  *    It is reported against the raw loop too, and whole_page_vs_pin_floor
  *    is the all-changed case against it: the engine's own share.
+ *
+ * `bench-shadow CASE` runs only the setup CASE needs (with its baselines),
+ * e.g. to count instructions under callgrind with one setup at a time:
+ *   valgrind --tool=callgrind --collect-atstart=no \
+ *     --toggle-collect=run_whole_page bench-shadow whole_page_all_changed
+ * and divide by (RUNS + 1) * ROUNDS * 512 entries.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "compiler.h"
@@ -352,6 +359,14 @@ static void check_result(struct bench *b)
 	}
 }
 
+/* The case named on the command line, or NULL for all of them. */
+static const char *only;
+
+static bool want(const char *name)
+{
+	return !only || !strcmp(only, name);
+}
+
 static double measure(struct bench *b, void (*fn)(void *), uint64_t ops)
 {
 	double ns = xv_bench_median_ns(RUNS, ops, fn, b);
@@ -373,41 +388,54 @@ static void report(const char *name, double ns, const char *base_name,
 	    .runs = RUNS,
 	};
 
-	xv_bench_report(&res);
+	if (want(name))
+		xv_bench_report(&res);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct bench *b = calloc(1, sizeof(*b));
-	double raw, floor_ns, whole, whole_oos, whole_unused, whole_gmem;
-	double unchanged, single, whole_huge;
+	double raw = 0, floor_ns = 0, whole = 0, whole_oos = 0;
+	double whole_unused = 0, whole_gmem = 0, unchanged = 0, single = 0;
+	double whole_huge = 0;
 	const uint64_t page_ops = ROUNDS * 512ull;
 
 	if (!b)
 		return 1;
+	only = argc > 1 ? argv[1] : NULL;
 	setup(b, PIN_MAPCACHE, false, true, false);
+	/* The baselines are always measured: every case is reported
+	 * against them. */
 	raw = measure(b, run_raw, page_ops);
 	floor_ns = measure(b, run_pin_floor, page_ops);
-	whole = measure(b, run_whole_page, page_ops);
-	unchanged = measure(b, run_unchanged, page_ops);
-	single = measure(b, run_single, SINGLE);
+	if (want("whole_page_all_changed") || want("whole_page_vs_pin_floor"))
+		whole = measure(b, run_whole_page, page_ops);
+	if (want("whole_page_unchanged_resync"))
+		unchanged = measure(b, run_unchanged, page_ops);
+	if (want("single_pte_update"))
+		single = measure(b, run_single, SINGLE);
 	teardown(b);
 
-	setup(b, PIN_MAPCACHE, true, true, false);
-	whole_oos = measure(b, run_whole_page_oos, page_ops);
-	teardown(b);
-
-	setup(b, PIN_MAPCACHE, false, false, false);
-	whole_unused = measure(b, run_whole_page, page_ops);
-	teardown(b);
-
-	setup(b, PIN_MAPCACHE, false, true, true);
-	whole_huge = measure(b, run_whole_page, page_ops);
-	teardown(b);
-
-	setup(b, PIN_GMEM, false, true, false);
-	whole_gmem = measure(b, run_whole_page, page_ops);
-	teardown(b);
+	if (want("whole_page_all_changed_oos")) {
+		setup(b, PIN_MAPCACHE, true, true, false);
+		whole_oos = measure(b, run_whole_page_oos, page_ops);
+		teardown(b);
+	}
+	if (want("whole_page_all_changed_unused")) {
+		setup(b, PIN_MAPCACHE, false, false, false);
+		whole_unused = measure(b, run_whole_page, page_ops);
+		teardown(b);
+	}
+	if (want("whole_page_all_changed_2m_leaf")) {
+		setup(b, PIN_MAPCACHE, false, true, true);
+		whole_huge = measure(b, run_whole_page, page_ops);
+		teardown(b);
+	}
+	if (want("whole_page_all_changed_gmem_double")) {
+		setup(b, PIN_GMEM, false, true, false);
+		whole_gmem = measure(b, run_whole_page, page_ops);
+		teardown(b);
+	}
 
 	report("whole_page_all_changed", whole, "raw_store_loop", raw, 10.0);
 	report("whole_page_all_changed_oos", whole_oos, "raw_store_loop", raw,
