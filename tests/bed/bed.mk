@@ -13,7 +13,8 @@ BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu
 BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS)
 
 .PHONY: bed bed-progs run
-export BED_FAIL BED_KILL_DOMU BED_ACCEL BED_CACHE BED_XTEST_TIMEOUT
+export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CACHE \
+       BED_XTEST_TIMEOUT
 
 $(B)/tests/bed/bedcheck-%: $(B)/tests/bed/bedcheck-%.o $(B)/libxvtest.a
 	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lcunit

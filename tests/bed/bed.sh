@@ -20,6 +20,7 @@
 #                   work on nested-virtualisation hosts)
 #   BED_FAIL=1      domUs run their suites with one deliberate failure
 #   BED_KILL_DOMU=S xl destroy the domU while suite S runs
+#   BED_KILL_DELAY=N     ... N seconds after S started (default 1)
 #   BED_XTEST_TIMEOUT=N  the suites' peer timeout (XV_XTEST_TIMEOUT)
 #   BED_BOOT_TIMEOUT=N   seconds allowed for Xen + dom0 to come up (240)
 set -euo pipefail
@@ -81,6 +82,7 @@ results=$logs/results.log # dom0's result frames (com2)
 dom0_args="console=hvc0 earlyprintk=xen loglevel=4 xvbed_scenarios=$scen"
 [ "${BED_FAIL:-0}" = 1 ] && dom0_args+=" xvbed_fail=1"
 [ -n "${BED_KILL_DOMU:-}" ] && dom0_args+=" xvbed_kill=$BED_KILL_DOMU"
+[ -n "${BED_KILL_DELAY:-}" ] && dom0_args+=" xvbed_kill_delay=$BED_KILL_DELAY"
 [ -n "${BED_XTEST_TIMEOUT:-}" ] &&
 	dom0_args+=" xvbed_xtest_timeout=$BED_XTEST_TIMEOUT"
 case $dom0_args$img in *,*)
@@ -182,6 +184,7 @@ pass_n=0
 fail_n=0
 declare -A frame_rc=()
 suite_frames=()
+failed_files=()
 while read -r kind name file rc lines md5; do
 	case $kind in
 	unterminated) bad "result frame '$name' cut off (lost on the way)"; continue ;;
@@ -232,6 +235,12 @@ for sf in "${suite_frames[@]}"; do
 		"$verdict" "$(summary "$file" dom0)" "$(summary "$file" domU)" \
 		"$extra"
 	cp "$file" "$logs/suite-${name//\//-}.log"
+	[ $verdict = PASS ] || failed_files+=("$name:$file")
+done
+for ff in "${failed_files[@]}"; do
+	echo "---- bed/${ff%%:*}: what both sides said"
+	grep -avE '^$|CUnit - A unit testing|cunit.sourceforge|^Elapsed time' \
+		"${ff#*:}" | sed 's/^/    /'
 done
 
 # The closing frame: all scenarios ran and no suite frame went missing.

@@ -26,13 +26,13 @@ candidate() {
 
 # apt-cache knows nothing before the first apt-get update.
 kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-/ { print $2; exit }')
+	awk '/Depends: linux-image-/ && !k { k = $2 } END { print k }')
 if [ -z "$kpkg" ] || [ -z "$(candidate xen-utils-4.17)" ] ||
 	[ "$(candidate xen-utils-4.17)" = "(none)" ]; then
 	echo "bed: apt-get update (package lists missing)" >&2
 	apt-get update -qq >&2
 	kpkg=$(apt-cache depends linux-image-amd64 |
-		awk '/Depends: linux-image-/ { print $2; exit }')
+		awk '/Depends: linux-image-/ && !k { k = $2 } END { print k }')
 fi
 pkgs+=("$kpkg")
 

@@ -46,7 +46,7 @@ gunzip -c "$root/boot/xen-4.17-amd64.gz" >"$work/xen.elf"
 vmlinuz=$root/boot/vmlinuz-$kver
 extract() { # magic decompressor
 	local off
-	for off in $(LC_ALL=C grep -obUaP "$1" "$vmlinuz" | cut -d: -f1); do
+	for off in $(LC_ALL=C grep -obUaP "$1" "$vmlinuz" | cut -d: -f1 || :); do
 		tail -c +$((off + 1)) "$vmlinuz" | $2 >"$work/vmlinux" \
 			2>/dev/null || true
 		if [ "$(head -c 4 "$work/vmlinux" | od -An -c | tr -d ' ')" = \
@@ -91,7 +91,8 @@ base_tree() { # stage
 	cp /bin/busybox "$st/bin/busybox"
 	# glibc dlopens libgcc_s for pthread_cancel/unwinding.
 	local gcc
-	gcc=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }')
+	gcc=$(ldconfig -p | awk '/libgcc_s.so.1 .*x86-64/ && !g { g = $NF }
+		END { print g }')
 	mkdir -p "$st$(dirname "$gcc")"
 	cp -L "$gcc" "$st$gcc"
 	cp -L /lib64/ld-linux-x86-64.so.2 "$st/lib64/"
@@ -101,7 +102,7 @@ stage_mod() { # stage module-name...
 	shift
 	mkdir -p "$st/lib/modules"
 	for m in "$@"; do
-		f=$(find "$root/lib/modules/$kver" -name "$m.ko*" | head -1)
+		f=$(find "$root/lib/modules/$kver" -name "$m.ko*" -print -quit)
 		[ -n "$f" ] || { echo "bed: no module $m" >&2; exit 1; }
 		case $f in
 		*.xz) xz -dc "$f" >"$st/lib/modules/$m.ko" ;;

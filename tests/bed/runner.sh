@@ -13,13 +13,15 @@
 # detected. A lost or garbled frame is a failure.
 #
 # Knobs (dom0 kernel command line, set by the host): xvbed_fail=1 makes
-# domUs run with xvtest_fail=1; xvbed_kill=<suite> destroys the domU while
-# that suite runs.
+# domUs run with xvtest_fail=1; xvbed_kill=<suite> destroys the domU
+# xvbed_kill_delay seconds (default 1) after that suite started (0: right
+# after its dom0 side started, before the domU side is told to go).
 
 BED_SUITES=0        # suite frames emitted
 BED_FAILED=0        # suites that did not pass
 BED_NOTES=/run/bed-notes
 BED_KILL=""
+BED_KILL_DELAY=1
 BED_FAIL=""
 BED_XTEST_TIMEOUT=""
 BED_SCEN_DIR=scenarios
@@ -34,11 +36,14 @@ DOMU_NEXT=0         # how many of them were started
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	xvbed_kill=*) BED_KILL=${arg#xvbed_kill=} ;;
+	xvbed_kill_delay=*) BED_KILL_DELAY=${arg#xvbed_kill_delay=} ;;
 	xvbed_fail=1) BED_FAIL=1 ;;
 	xvbed_xtest_timeout=*) BED_XTEST_TIMEOUT=${arg#xvbed_xtest_timeout=} ;;
 	xvbed_scenarios=*) BED_SCEN_DIR=${arg#xvbed_scenarios=} ;;
 	esac
 done
+
+[ -n "$BED_XTEST_TIMEOUT" ] && export XV_XTEST_TIMEOUT=$BED_XTEST_TIMEOUT
 
 RES=/dev/console
 if [ -c /dev/ttyS1 ] && stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null &&
@@ -173,7 +178,7 @@ suite_result() {
 # (all remaining ones by default): the dom0 side here as
 # `<suite>-dom0 <domid>`, the domU side started by writing xvtest/go.
 run_suites() {
-	local s want rc0 rcu status pid out0 endl t killer
+	local s want rc0 rcu status pid out0 endl t
 	want=$*
 	[ -n "$want" ] || want=$(echo "$DOMU_SUITES" |
 		awk -v n="$DOMU_NEXT" '{ for (i = n + 1; i <= NF; i++) print $i }')
@@ -201,12 +206,21 @@ run_suites() {
 		else
 			pid=""
 		fi
-		xenstore-write "/local/domain/$DOMID/xvtest/go" "$DOMU_NEXT:$s"
-		killer=""
-		if [ "$BED_KILL" = "$s" ]; then
-			(sleep 3; echo "XVBED-NOTE killing domU $DOMU during $s";
-			 xl destroy "$DOMU") &
-			killer=$!
+		# Kill knob with delay 0: before the domU side even starts.
+		if [ "$BED_KILL" = "$s" ] && [ "$BED_KILL_DELAY" = 0 ]; then
+			note "killing domU $DOMU during suite $s (knob, before its go)"
+			xl destroy "$DOMU"
+		fi
+		xenstore-write "/local/domain/$DOMID/xvtest/go" "$DOMU_NEXT:$s" \
+			2>/dev/null
+		if [ "$BED_KILL" = "$s" ] && [ "$BED_KILL_DELAY" != 0 ]; then
+			sleep "$BED_KILL_DELAY"
+			if tr -d '\r' <"$DOMU_LOG" | grep -q "^XVTEST-END $s rc="; then
+				note "domU $DOMU finished $s before the kill"
+			else
+				note "killing domU $DOMU during suite $s (knob)"
+				xl destroy "$DOMU"
+			fi
 		fi
 		# Wait for the domU side to finish, the domU to die, or time.
 		while :; do
@@ -234,7 +248,6 @@ run_suites() {
 			rc0=$?
 			[ $rc0 -eq 124 ] && [ $status = ok ] && status=dom0-timeout
 		fi
-		[ -n "$killer" ] && wait "$killer"
 		case $status in
 		ok | missing-program | dom0-timeout) ;;
 		*) note "suite $s: $status (domU $DOMU)" ;;
