@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* xenctrl.h first: it defines __XEN_TOOLS__, which the other Xen headers
+ * need; so programs include xtest.h before any other Xen header. */
 #include <xenctrl.h>
 #include <xenevtchn.h>
 #include <xenstore.h>
