@@ -289,6 +289,40 @@ int xt_evtchn_next(struct xt *t, xenevtchn_handle *xce, evtchn_port_t *port,
 	}
 }
 
+int xt_evtchn_wait_word(struct xt *t, xenevtchn_handle *xce, evtchn_port_t port,
+			const uint32_t *word, uint32_t want, int timeout_ms,
+			unsigned int *events, uint32_t *last)
+{
+	int64_t deadline = xt_now_ms() + timeout_ms;
+
+	for (;;) {
+		int64_t left = deadline - xt_now_ms();
+		evtchn_port_t got;
+		int rc;
+
+		rc = xt_evtchn_next(t, xce, &got, left > 0 ? (int)left : 0);
+		if (rc)
+			return rc;
+		if (got != port)
+			continue;
+		(*events)++;
+		/* The port is unmasked again: a later update brings an event. */
+		*last = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+		if (*last == want)
+			return 0;
+	}
+}
+
+unsigned int xt_evtchn_drain(struct xt *t, xenevtchn_handle *xce)
+{
+	unsigned int n = 0;
+	evtchn_port_t got;
+
+	while (xt_evtchn_next(t, xce, &got, 0) == 0)
+		n++;
+	return n;
+}
+
 static int watch_register(struct xt *t, const char *path, int *id)
 {
 	char token[16];

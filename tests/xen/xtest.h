@@ -137,6 +137,21 @@ int xt_evtchn_next(struct xt *t, xenevtchn_handle *xce, evtchn_port_t *port,
 		   int timeout_ms);
 
 /*
+ * The level-triggered wait of every event-driven consumer: wait until,
+ * right after an event on @port, *@word (shared memory, read with acquire)
+ * equals @want. Events on other ports are ignored; events after which the
+ * word is not yet @want (spurious, or coalesced ones) only count. *events
+ * counts the events seen on @port (not reset), *last is the last value
+ * read. 0, -ETIMEDOUT, -ESRCH, -ECONNABORTED, -errno.
+ */
+int xt_evtchn_wait_word(struct xt *t, xenevtchn_handle *xce, evtchn_port_t port,
+			const uint32_t *word, uint32_t want, int timeout_ms,
+			unsigned int *events, uint32_t *last);
+
+/* Consume the events already pending on @xce; returns how many. */
+unsigned int xt_evtchn_drain(struct xt *t, xenevtchn_handle *xce);
+
+/*
  * Register a watch on @path and consume the event xenstored sends at
  * registration, so that xt_wait_watch(*id) then waits for a real change.
  * 0, or -errno / a wait error (no registration event within the timeout).
