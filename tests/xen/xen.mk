@@ -22,3 +22,6 @@ xen-tests: $(XEN_TEST_BINS)
 
 all: $(XEN_TEST_BINS)
 hdrcheck: $(XEN_HDR_STAMPS)
+
+# The bed (tests/bed/bed.mk) copies these into the images under this name.
+XEN_TEST_PROGS = $(XEN_TEST_BINS)
