@@ -16,6 +16,7 @@
 #   BED_CACHE       downloads and extracted packages
 #                   (default /var/cache/xenvgpu-bed, or ~/.cache/... )
 #   BED_OUT         images and logs (default build/bed)
+#   BED_CPU         QEMU CPU model (default qemu64; see below)
 #   BED_ACCEL       tcg (default) or kvm (only when asked: it does not
 #                   work on nested-virtualisation hosts)
 #   BED_FAIL=1      domUs run their suites with one deliberate failure
@@ -38,6 +39,7 @@ fi
 out=${BED_OUT:-$top/build/bed}
 logs=$out/logs
 accel=${BED_ACCEL:-tcg}
+cpu=${BED_CPU:-qemu64}
 boot_timeout=${BED_BOOT_TIMEOUT:-240}
 t0=$(date +%s)
 
@@ -88,8 +90,10 @@ dom0_args="console=hvc0 earlyprintk=xen loglevel=4 xvbed_scenarios=$scen"
 case $dom0_args$img in *,*)
 	echo "bed: commas cannot pass through QEMU's -initrd" >&2; exit 2 ;;
 esac
-# smap=0: with -cpu max dom0 dies at once otherwise; invpcid=0: without
-# it dom0 programs now and then crash under TCG (see the lab notes).
+# The CPU model is plain qemu64: under -cpu max, programs in dom0 and domU
+# crashed now and then with corrupted TLS/heap (busybox segfaulting on an
+# %fs-relative load, "malloc(): corrupted top size") even with the lab
+# notes' invpcid=0. smap=0: with -cpu max dom0 dies at once otherwise.
 xen_args="console=com1 com1=115200,8n1 serial_tx_buffer=256k"
 xen_args+=" dom0_mem=768M,max:768M dom0_max_vcpus=2 smap=0 smep=0 invpcid=0"
 xen_args+=" loglvl=all guest_loglvl=all"
@@ -100,7 +104,7 @@ kvm) accel_opt=kvm ;;
 esac
 
 say "booting Xen in QEMU ($accel, 2 vCPUs) ($(elapsed))"
-qemu-system-x86_64 -M pc -accel "$accel_opt" -cpu max -smp 2 -m 2048 \
+qemu-system-x86_64 -M pc -accel "$accel_opt" -cpu "$cpu" -smp 2 -m 2048 \
 	-nographic -no-reboot -nodefaults -monitor none -display none \
 	-serial "file:$serial" -serial "file:$results" \
 	-kernel "$img/xen.elf" -append "$xen_args" \
@@ -118,6 +122,9 @@ while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$n" -gt "$seen" ]; then
 		while IFS= read -r line; do
 			line=${line%$'\r'}
+			# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
+			[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
+				line="XVBED-STAGE ${BASH_REMATCH[1]}"
 			case $line in
 			XVBED-STAGE\ scenario\ *timeout=*)
 				stage=${line#XVBED-STAGE }

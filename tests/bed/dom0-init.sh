@@ -18,7 +18,7 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mkdir -p /run/xen /run/xenstored /var/log/xen/console /var/lib/xen
-echo "XVBED-STAGE dom0 up"
+echo "XVBED-STAGE @$(cut -d' ' -f1 /proc/uptime) dom0 up"
 
 # When dom0 cannot carry on: say why, hand what we have to the host, reset.
 die() {
@@ -39,7 +39,7 @@ xenstored --pid-file /run/xenstored.pid || die "xenstored failed"
 xen-init-dom0 >/run/xen-init-dom0.log 2>&1 || die "xen-init-dom0 failed"
 xenconsoled --log=guest --log-dir=/var/log/xen/console ||
 	die "xenconsoled failed"
-echo "XVBED-STAGE dom0 xenstored+xenconsoled up"
+stage "dom0 xenstored+xenconsoled up"
 
 bed_run_scenarios
 bed_finish

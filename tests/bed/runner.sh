@@ -54,7 +54,8 @@ mkdir -p /run/res
 : >"$BED_NOTES"
 
 uptime_s() { cut -d. -f1 /proc/uptime; }
-stage() { echo "XVBED-STAGE $*"; }
+# Progress lines carry dom0's uptime, so the host's logs show where time goes.
+stage() { echo "XVBED-STAGE @$(cut -d' ' -f1 /proc/uptime) $*"; }
 note() {
 	echo "XVBED-NOTE $*"
 	echo "$SCEN: $*" >>"$BED_NOTES"
@@ -139,6 +140,7 @@ domu_create() {
 		return 1
 	done
 	DOMID=$(xl domid "$name" 2>/dev/null)
+	stage "domU $name created (domid $DOMID), waiting for its init"
 	while ! grep -q '^XVTEST-UP' "$DOMU_LOG" 2>/dev/null; do
 		if [ "$(domu_state "$name")" != running ]; then
 			note "domU $name $(domu_state "$name") while booting"
