@@ -9,7 +9,8 @@
 #   BED_ACCEL=kvm       use KVM (default tcg; KVM fails on nested hosts)
 #   BED_CACHE=dir       where downloaded packages are kept
 
-BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu
+BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
+             $(B)/tests/bed/exchange-dom0 $(B)/tests/bed/exchange-domu
 # The cross-domain suites (tests/xen/xen.mk) name theirs XEN_TEST_PROGS.
 BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS)
 
@@ -19,6 +20,12 @@ export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CPU BED_CACHE \
 
 $(B)/tests/bed/bedcheck-%: $(B)/tests/bed/bedcheck-%.o $(B)/libxvtest.a
 	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lcunit
+
+$(B)/tests/bed/exchange-%: $(B)/tests/bed/exchange-%.o
+	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lxengnttab -lxenevtchn
+
+# Keep the objects: make would otherwise delete them as intermediates.
+.SECONDARY: $(BED_PROGS:%=%.o)
 
 bed-progs: $(BED_ALL_PROGS)
 

@@ -117,46 +117,52 @@ stage="booting Xen and dom0"
 deadline=$(($(date +%s) + boot_timeout))
 seen=0
 timed_out=""
-while kill -0 "$qpid" 2>/dev/null; do
+# Print the progress lines dom0 wrote since the last call; move the
+# current stage's deadline.
+follow() {
+	local n line t
 	n=$(wc -l <"$serial")
-	if [ "$n" -gt "$seen" ]; then
-		while IFS= read -r line; do
-			line=${line%$'\r'}
-			# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
-			[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
-				line="XVBED-STAGE ${BASH_REMATCH[1]}"
-			case $line in
-			XVBED-STAGE\ scenario\ *timeout=*)
-				stage=${line#XVBED-STAGE }
-				t=${line##*timeout=}
-				[[ $t =~ ^[0-9]+$ ]] || t=300
-				deadline=$(($(date +%s) + t + 60))
-				say "$stage ($(elapsed))"
-				;;
-			XVBED-STAGE\ done*)
-				stage=${line#XVBED-STAGE }
-				deadline=$(($(date +%s) + 120))
-				say "$stage ($(elapsed))"
-				;;
-			XVBED-STAGE\ *)
-				stage=${line#XVBED-STAGE }
-				case $stage in dom0*)
-					deadline=$(($(date +%s) + 120)) ;;
-				esac
-				say "$stage ($(elapsed))"
-				;;
-			XVBED-NOTE\ * | XVBED-FAIL\ *)
-				say "${line#XVBED-}" ;;
+	[ "$n" -gt "$seen" ] || return 0
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
+		[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
+			line="XVBED-STAGE ${BASH_REMATCH[1]}"
+		case $line in
+		XVBED-STAGE\ scenario\ *timeout=*)
+			stage=${line#XVBED-STAGE }
+			t=${line##*timeout=}
+			[[ $t =~ ^[0-9]+$ ]] || t=300
+			deadline=$(($(date +%s) + t + 60))
+			say "$stage ($(elapsed))"
+			;;
+		XVBED-STAGE\ done*)
+			stage=${line#XVBED-STAGE }
+			deadline=$(($(date +%s) + 120))
+			say "$stage ($(elapsed))"
+			;;
+		XVBED-STAGE\ *)
+			stage=${line#XVBED-STAGE }
+			case $stage in dom0*)
+				deadline=$(($(date +%s) + 120)) ;;
 			esac
-		done < <(sed -n "$((seen + 1)),${n}p" "$serial")
-		seen=$n
-	fi
+			say "$stage ($(elapsed))"
+			;;
+		XVBED-NOTE\ * | XVBED-FAIL\ *)
+			say "${line#XVBED-}" ;;
+		esac
+	done < <(sed -n "$((seen + 1)),${n}p" "$serial")
+	seen=$n
+}
+while kill -0 "$qpid" 2>/dev/null; do
+	follow
 	if [ "$(date +%s)" -ge "$deadline" ]; then
 		timed_out=$stage
 		break
 	fi
 	sleep 1
 done
+follow
 if [ -n "$timed_out" ]; then
 	say "TIMEOUT: stage '$timed_out' hung; killing QEMU ($(elapsed))"
 	cleanup
@@ -217,11 +223,16 @@ for f in "$fdir"/*; do
 	esac
 done
 
-summary() { # file side -> "N run, N failed" of that side's CUnit summary
+# "N run, N failed" from one side's CUnit summary, else its exit code.
+summary() { # file side
 	awk -v side="$2" '
+	NR == 2 { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 	/^---- dom0 side/ { s = "dom0" } /^---- domU side/ { s = "domU" }
 	s == side && /^ *tests / { r = $3 " run, " $5 " failed" }
-	END { print (r == "" ? "no summary" : r) }' "$1"
+	END {
+		rc = v[side == "dom0" ? "dom0_rc" : "domu_rc"]
+		print (r != "" ? r : rc == "none" ? "did not run" : "exit " rc)
+	}' "$1"
 }
 for sf in "${suite_frames[@]}"; do
 	name=${sf%:*}
@@ -264,9 +275,14 @@ fi
 
 # Crashes anywhere: Xen, dom0 kernel and programs, domU kernels.
 crash_re='Panic on CPU|Kernel panic|Oops[:]|BUG: |general protection fault|segfault at|Aborted|Segmentation fault|domain_crash|crashed while'
+# xl's own crash during xl create is the one known TCG flake: the runner
+# retried it and said so in the notes; it is not held against the run.
+flake_re='^$'
+grep -qs 'known TCG flake' "$fdir/notes" && flake_re=' xl\[[0-9]+\]: '
 for f in "$serial" "$fdir"/log_* "$fdir"/console_*; do
 	[ -f "$f" ] || continue
-	if hit=$(tr -d '\r' <"$f" | grep -aE -m1 "$crash_re"); then
+	if hit=$(tr -d '\r' <"$f" | grep -avE "$flake_re" |
+		grep -aE -m1 "$crash_re"); then
 		bad "crash in $(basename "$f"): $hit"
 	fi
 done

@@ -125,7 +125,10 @@ domu_create() {
 	DOMU_LOG=/var/log/xen/console/guest-$name.log
 	stage "creating domU $name ($suites)"
 	for try in 1 2; do
-		xl create "$cfg" >"/run/res/$SCEN.xl-create.$try" 2>&1
+		# An inner shell, so that its "Segmentation fault" lands in the
+		# log file, not on the console.
+		sh -c 'xl create "$1"; exit $?' sh "$cfg" \
+			>"/run/res/$SCEN.xl-create.$try" 2>&1
 		rc=$?
 		[ $rc -eq 0 ] && break
 		xl destroy "$name" >/dev/null 2>&1
