@@ -68,7 +68,7 @@ $(UNIT_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_T)
 
 $(BENCH_BINS): $(B)/%: $(B)/%.o $(B)/libxvtest.a $(B)/libxvcommon.a
-	$(CC) $(CFLAGS) -o $@ $^ -lpthread -lm
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_T)
 
 # ---- the same suites under ASan + UBSan -----------------------------------
 $(B)/san/%.o: %.c
@@ -90,7 +90,8 @@ FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
              -fno-sanitize-recover=all $(CSTD) $(WARN)
 $(FUZZ_BINS): $(B)/fuzz/%: %.c $(COMMON_SRCS) $(TLIB_SRCS) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) -o $@ $< $(COMMON_SRCS) $(TLIB_SRCS)
+	$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) -o $@ $< $(COMMON_SRCS) $(TLIB_SRCS) \
+		$(LDLIBS_T)
 
 # ---- every header compiles on its own -------------------------------------
 hdrcheck: $(HDR_STAMPS)

@@ -47,7 +47,7 @@ enum xv_pin_access {
 #define XV_PIN_BATCH_MAX 512u
 
 struct xv_pin {
-	void *page;     /* host mapping of the 4 KiB page */
+	void *page;	/* host mapping of the 4 KiB page */
 	xv_iova_t iova; /* its device address, 4 KiB aligned */
 };
 

@@ -15,7 +15,7 @@ for t in "$@"; do
 	if "$t" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$art/$name-" "$corpus" >"$log" 2>&1; then
 		pass=$((pass + 1))
-		execs=$(awk -F: '/stat::number_of_executed_units/{gsub(/ /,"",$2); print $2}' "$log")
+		execs=$(awk -F: '/stat::number_of_executed_units/{gsub(/ /,"",$NF); print $NF}' "$log")
 		printf 'fuzz      %-28s PASS             %s executions in %ss\n' \
 			"$name" "${execs:-?}" "$secs"
 	else

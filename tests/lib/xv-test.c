@@ -31,8 +31,8 @@ int xv_test_main(const struct xv_test_suite *const *suites)
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (CU_basic_run_tests() != CUE_SUCCESS)
 		goto cunit_error;
-	failures = CU_get_number_of_failures() +
-		   CU_get_number_of_suites_failed();
+	failures =
+	    CU_get_number_of_failures() + CU_get_number_of_suites_failed();
 	CU_cleanup_registry();
 	return failures ? 1 : 0;
 

@@ -25,8 +25,8 @@ struct xv_test_case {
 struct xv_test_suite {
 	const char *name;
 	const struct xv_test_case *cases; /* terminated by { NULL, NULL } */
-	int (*init)(void);                /* may be NULL */
-	int (*cleanup)(void);             /* may be NULL */
+	int (*init)(void);		  /* may be NULL */
+	int (*cleanup)(void);		  /* may be NULL */
 };
 
 /* Run the NULL-terminated list of suites; returns the process exit code. */

@@ -1,0 +1,615 @@
+/*
+ * mapcache.c — the per-vGPU map cache (see mapcache.h for the concepts).
+ *
+ * Data: entries are heap objects that never move; an open-addressing
+ * table (linear probing, a seeded multiplicative hash, backward-shift
+ * deletion) maps the key gaddr|access to the entry and keeps the key
+ * inline, so a hit costs two multiplies, usually one cache line of table,
+ * and the entry's line. Unused entries (refs == 0) are on a circular LRU
+ * list, oldest at the head. Per-batch scratch arrays live in the cache:
+ * a hit allocates nothing, a miss allocates only its entry.
+ *
+ * Trusts: the mapper and the IOMMU to honour their contracts. Guest
+ * addresses come from guest page tables and are checked (alignment) but
+ * otherwise opaque keys; unpins that match no pin are counted, ignored.
+ */
+#include "mapcache.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "compiler.h"
+
+#define HASH_MUL      0x9e3779b97f4a7c15ull
+#define TAB_MIN_ORDER 6u
+/* Entries evicted per round: scratch arrays hold one round. */
+#define EVICT_CHUNK XV_PIN_BATCH_MAX
+
+struct mc_entry {
+	uint64_t key; /* gaddr | access; never 0 since access != 0 */
+	void *page;
+	xv_iova_t iova;
+	uint32_t refs;
+	uint32_t mark; /* == mc->gen: taken by the pin_batch in progress */
+	struct mc_entry *prev, *next; /* LRU links, valid iff refs == 0 */
+};
+
+struct mc_slot {
+	uint64_t key; /* 0: empty */
+	struct mc_entry *e;
+};
+
+/*
+ * Owned by the ring worker thread, like every field: nothing locks.
+ * Invariants between calls: every entry in the table is mapped (mapper,
+ * IOVA, IOMMU); nent <= quota; an entry is on the LRU iff refs == 0.
+ */
+struct xv_mapcache {
+	struct xv_mapcache_config cfg;
+	struct xv_iova_space *iova;
+	bool own_iova; /* made by us, freed with us */
+
+	struct mc_slot *tab;
+	uint64_t seed;	/* hash key, see hash_slot */
+	uint64_t mask;	/* capacity - 1 */
+	unsigned shift; /* 64 - log2(capacity) */
+	uint64_t used;	/* slots in use, provisional entries included */
+	uint64_t nent;	/* committed entries = pages mapped */
+	uint64_t npinned;
+
+	struct mc_entry lru; /* sentinel: lru.next is the oldest */
+	uint64_t lru_count;
+	struct mc_entry *spare; /* recycled entries, linked by next */
+	uint32_t gen;
+
+	/* Scratch for one pin_batch or one eviction round. */
+	struct mc_entry *pos[XV_PIN_BATCH_MAX];
+	struct mc_entry *fresh[XV_PIN_BATCH_MAX];
+	xv_gaddr_t miss_gaddr[XV_PIN_BATCH_MAX];
+	void *miss_page[XV_PIN_BATCH_MAX];
+	struct xv_iommu_map maps[XV_PIN_BATCH_MAX];
+	struct mc_entry *victim[EVICT_CHUNK];
+	xv_iova_t ev_iova[EVICT_CHUNK];
+	void *ev_page[EVICT_CHUNK];
+
+	struct xv_mapcache_stats st;
+};
+
+/* ---- the table ----------------------------------------------------------- */
+
+/*
+ * Keys are guest-chosen (a guest picks its grant references), so the hash
+ * is keyed with a per-cache seed and mixed twice: a guest cannot line its
+ * keys up into one long probe chain without knowing the seed. Not a
+ * cryptographic defence; it bounds the harm to the guest's own vGPU.
+ */
+static inline uint64_t hash_slot(uint64_t seed, uint64_t key, unsigned shift)
+{
+	uint64_t h = (key ^ seed) * HASH_MUL;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h >> shift;
+}
+
+static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
+{
+	return hash_slot(mc->seed, key, mc->shift);
+}
+
+static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
+					uint64_t key)
+{
+	uint64_t i = home(mc, key);
+
+	for (;;) {
+		const struct mc_slot *s = &mc->tab[i];
+
+		if (s->key == key)
+			return s->e;
+		if (!s->key)
+			return NULL;
+		i = (i + 1) & mc->mask;
+	}
+}
+
+static void tab_put(struct mc_slot *tab, uint64_t mask, uint64_t i,
+		    struct mc_entry *e)
+{
+	while (tab[i].key)
+		i = (i + 1) & mask;
+	tab[i].key = e->key;
+	tab[i].e = e;
+}
+
+static void tab_insert(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	tab_put(mc->tab, mc->mask, home(mc, e->key), e);
+	mc->used++;
+}
+
+static void tab_remove(struct xv_mapcache *mc, uint64_t key)
+{
+	uint64_t i = home(mc, key), j, k;
+
+	while (mc->tab[i].key != key)
+		i = (i + 1) & mc->mask;
+	/* Backward shift: pull later members of the cluster into the hole
+	 * when their home position allows, so no tombstones are needed. */
+	for (j = i;;) {
+		j = (j + 1) & mc->mask;
+		if (!mc->tab[j].key)
+			break;
+		k = home(mc, mc->tab[j].key);
+		if (((j - k) & mc->mask) >= ((j - i) & mc->mask)) {
+			mc->tab[i] = mc->tab[j];
+			i = j;
+		}
+	}
+	mc->tab[i].key = 0;
+	mc->tab[i].e = NULL;
+	mc->used--;
+}
+
+/* Make room for `more` insertions at load <= 1/2. 0 or -ENOMEM. */
+static int tab_reserve(struct xv_mapcache *mc, uint64_t more)
+{
+	uint64_t cap = mc->mask + 1, ncap = cap;
+	unsigned int nshift = mc->shift;
+	struct mc_slot *nt;
+
+	while ((mc->used + more) * 2 > ncap) {
+		ncap *= 2;
+		nshift--;
+	}
+	if (ncap == cap)
+		return 0;
+	nt = calloc(ncap, sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < cap; i++)
+		if (mc->tab[i].key)
+			tab_put(nt, ncap - 1,
+				hash_slot(mc->seed, mc->tab[i].key, nshift),
+				mc->tab[i].e);
+	free(mc->tab);
+	mc->tab = nt;
+	mc->mask = ncap - 1;
+	mc->shift = nshift;
+	return 0;
+}
+
+/* ---- LRU and entries ----------------------------------------------------- */
+
+static void lru_append(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	e->prev = mc->lru.prev;
+	e->next = &mc->lru;
+	mc->lru.prev->next = e;
+	mc->lru.prev = e;
+	mc->lru_count++;
+}
+
+static void lru_unlink(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	e->prev->next = e->next;
+	e->next->prev = e->prev;
+	e->prev = e->next = NULL;
+	mc->lru_count--;
+}
+
+static struct mc_entry *entry_get(struct xv_mapcache *mc)
+{
+	struct mc_entry *e = mc->spare;
+
+	if (e)
+		mc->spare = e->next;
+	else
+		e = malloc(sizeof(*e));
+	if (e)
+		memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void entry_put(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	e->next = mc->spare;
+	mc->spare = e;
+}
+
+/* ---- eviction ------------------------------------------------------------ */
+
+/*
+ * Release k (<= EVICT_CHUNK) committed entries in the order the flush rule
+ * demands: IOMMU unmap, IOMMU flush, IOVA free, mapper unmap. Entries are
+ * taken off the LRU (if there) and out of the table first.
+ */
+static void evict_entries(struct xv_mapcache *mc, struct mc_entry **v,
+			  unsigned int k)
+{
+	const struct xv_iommu *io = &mc->cfg.iommu;
+	bool safe;
+
+	if (!k)
+		return;
+	for (unsigned int i = 0; i < k; i++) {
+		struct mc_entry *e = v[i];
+
+		if (e->refs == 0)
+			lru_unlink(mc, e);
+		else
+			mc->npinned--;
+		tab_remove(mc, e->key);
+		mc->ev_iova[i] = e->iova;
+		mc->ev_page[i] = e->page;
+	}
+	mc->nent -= k;
+	mc->st.evictions += k;
+
+	safe = xv_iommu_unmap_range(io, mc->cfg.iommu_ctx, mc->ev_iova, k) == 0;
+	safe = io->ops->flush(io->impl, mc->cfg.iommu_ctx, 0, 0) == 0 && safe;
+	mc->st.iommu_flushes++;
+	if (safe) {
+		/* Only now may the device no longer reach IOVA or page. */
+		for (unsigned int i = 0; i < k; i++)
+			xv_iova_free(mc->iova, mc->ev_iova[i], 1);
+		mc->cfg.mapper->unmap_batch(mc->cfg.mapper_ctx, mc->ev_page, k);
+		mc->st.mapper_unmap_calls++;
+		mc->st.pages_unmapped += k;
+	} else {
+		/* The device may still reach them: never reuse, never free. */
+		mc->st.leaked += k;
+	}
+	for (unsigned int i = 0; i < k; i++)
+		entry_put(mc, v[i]);
+}
+
+/*
+ * Evict up to `want` unused entries, oldest first, sparing those the
+ * current batch holds (mark == gen). Returns how many went.
+ */
+static uint64_t evict_lru(struct xv_mapcache *mc, uint64_t want)
+{
+	uint64_t done = 0;
+
+	while (done < want) {
+		struct mc_entry *e = mc->lru.next;
+		unsigned int k = 0;
+
+		while (e != &mc->lru && k < EVICT_CHUNK && done + k < want) {
+			if (e->mark != mc->gen)
+				mc->victim[k++] = e;
+			e = e->next;
+		}
+		if (!k)
+			break;
+		evict_entries(mc, mc->victim, k);
+		done += k;
+	}
+	return done;
+}
+
+/* ---- pin ----------------------------------------------------------------- */
+
+static uint64_t key_of(xv_gaddr_t gaddr, enum xv_pin_access access)
+{
+	return gaddr | (uint64_t)access;
+}
+
+/* Drop the entries this batch created but did not commit. */
+static void discard_fresh(struct xv_mapcache *mc, unsigned int nmiss)
+{
+	for (unsigned int i = 0; i < nmiss; i++) {
+		tab_remove(mc, mc->fresh[i]->key);
+		entry_put(mc, mc->fresh[i]);
+	}
+}
+
+/* Map the batch's misses: quota, IOVA run, mapper, IOMMU. */
+static int map_misses(struct xv_mapcache *mc, unsigned int nmiss,
+		      enum xv_pin_access access, uint64_t protected_lru)
+{
+	const struct xv_iommu *io = &mc->cfg.iommu;
+	uint64_t need, evictable = mc->lru_count - protected_lru;
+	uint64_t align = nmiss >= XV_IOVA_BIG_PAGES ? XV_IOVA_BIG_PAGES : 1;
+	uint32_t flags =
+	    access == XV_PIN_READWRITE ? XV_IOMMU_RW : XV_IOMMU_READ;
+	xv_iova_t base = 0;
+	bool have_iova = false, have_pages = false;
+	int rc;
+
+	/* Refuse before touching anything if even full eviction is short. */
+	if (mc->nent - evictable + nmiss > mc->cfg.max_pages) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	need = mc->nent + nmiss > mc->cfg.max_pages
+		   ? mc->nent + nmiss - mc->cfg.max_pages
+		   : 0;
+	if (evict_lru(mc, need) < need) {
+		rc = -ENOSPC; /* cannot happen: counted above */
+		goto out;
+	}
+	/* A fragmented IOVA space is relieved by evicting more. */
+	while ((rc = xv_iova_alloc(mc->iova, nmiss, align, &base)) == -ENOSPC)
+		if (!evict_lru(mc, nmiss))
+			break;
+	if (rc)
+		goto out;
+	have_iova = true;
+
+	rc = mc->cfg.mapper->map_batch(mc->cfg.mapper_ctx, mc->cfg.domid,
+				       mc->miss_gaddr, nmiss, access,
+				       mc->miss_page);
+	mc->st.mapper_calls++;
+	if (rc)
+		goto out;
+	have_pages = true;
+	mc->st.pages_mapped += nmiss;
+
+	for (unsigned int i = 0; i < nmiss; i++) {
+		if ((uintptr_t)mc->miss_page[i] & ~XV_PAGE_MASK ||
+		    !mc->miss_page[i]) {
+			rc = -EIO; /* the mapper broke its contract */
+			goto out;
+		}
+		mc->maps[i].iova = base + ((xv_iova_t)i << XV_PAGE_SHIFT);
+		mc->maps[i].page = mc->miss_page[i];
+		mc->maps[i].flags = flags;
+	}
+	/* On failure map_range has unmapped and flushed what it mapped. */
+	rc = xv_iommu_map_range(io, mc->cfg.iommu_ctx, mc->maps, nmiss);
+	if (rc)
+		goto out;
+	for (unsigned int i = 0; i < nmiss; i++) {
+		mc->fresh[i]->page = mc->miss_page[i];
+		mc->fresh[i]->iova = mc->maps[i].iova;
+	}
+	rc = 0;
+out:
+	if (rc && have_iova)
+		xv_iova_free(mc->iova, base, nmiss);
+	if (rc && have_pages) {
+		mc->cfg.mapper->unmap_batch(mc->cfg.mapper_ctx, mc->miss_page,
+					    nmiss);
+		mc->st.mapper_unmap_calls++;
+		mc->st.pages_unmapped += nmiss;
+	}
+	return rc;
+}
+
+int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			  unsigned int n, enum xv_pin_access access,
+			  struct xv_pin *out)
+{
+	uint64_t protected_lru = 0;
+	unsigned int nmiss = 0, i;
+	int rc;
+
+	if (n == 0 || n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (gaddr[i] & ~XV_PAGE_MASK) {
+			rc = -EFAULT;
+			goto fail;
+		}
+	}
+	rc = tab_reserve(mc, n);
+	if (rc)
+		goto fail;
+
+	/*
+	 * Look every page up. Hits are marked so that eviction spares them;
+	 * a miss gets a provisional entry in the table at once, so that the
+	 * same page twice in the batch is mapped once.
+	 */
+	mc->gen++;
+	for (i = 0; i < n; i++) {
+		uint64_t key = key_of(gaddr[i], access);
+		struct mc_entry *e = tab_find(mc, key);
+
+		if (e) {
+			if (e->mark != mc->gen) {
+				e->mark = mc->gen;
+				if (e->refs == 0)
+					protected_lru++;
+			}
+			if (e->refs > UINT32_MAX - XV_PIN_BATCH_MAX) {
+				rc = -ENOSPC; /* refcount would overflow */
+				goto undo;
+			}
+		} else {
+			e = entry_get(mc);
+			if (!e) {
+				rc = -ENOMEM;
+				goto undo;
+			}
+			e->key = key;
+			e->mark = mc->gen;
+			tab_insert(mc, e);
+			mc->miss_gaddr[nmiss] = gaddr[i];
+			mc->fresh[nmiss++] = e;
+		}
+		mc->pos[i] = e;
+	}
+	if (nmiss) {
+		rc = map_misses(mc, nmiss, access, protected_lru);
+		if (rc)
+			goto undo;
+	}
+
+	/* Commit: nothing below can fail. */
+	mc->nent += nmiss;
+	for (i = 0; i < n; i++) {
+		struct mc_entry *e = mc->pos[i];
+
+		if (e->refs++ == 0) {
+			if (e->prev)
+				lru_unlink(mc, e);
+			mc->npinned++;
+		}
+		out[i].page = e->page;
+		out[i].iova = e->iova;
+	}
+	mc->st.hits += n - nmiss;
+	mc->st.misses += nmiss;
+	return 0;
+
+undo:
+	discard_fresh(mc, nmiss);
+fail:
+	mc->st.failed_batches++;
+	return rc;
+}
+
+void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			     unsigned int n, enum xv_pin_access access)
+{
+	if (n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		mc->st.bad_unpins += n;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct mc_entry *e = NULL;
+
+		if (!(gaddr[i] & ~XV_PAGE_MASK))
+			e = tab_find(mc, key_of(gaddr[i], access));
+		if (!e || e->refs == 0) {
+			mc->st.bad_unpins++;
+			continue;
+		}
+		/* Persistent: an unused entry stays mapped, newest at tail. */
+		if (--e->refs == 0) {
+			lru_append(mc, e);
+			mc->npinned--;
+		}
+	}
+}
+
+static int pin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
+			enum xv_pin_access access, struct xv_pin *out)
+{
+	return xv_mapcache_pin_batch(ctx, gaddr, n, access, out);
+}
+
+static void unpin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
+			   enum xv_pin_access access)
+{
+	xv_mapcache_unpin_batch(ctx, gaddr, n, access);
+}
+
+const struct xv_pin_ops xv_mapcache_pin_ops = {
+    .pin_batch = pin_batch_op,
+    .unpin_batch = unpin_batch_op,
+};
+
+/* ---- life cycle, queries ------------------------------------------------- */
+
+int xv_mapcache_new(const struct xv_mapcache_config *cfg,
+		    struct xv_mapcache **out)
+{
+	struct xv_mapcache *mc = NULL;
+	struct timespec ts;
+	int rc;
+
+	*out = NULL;
+	if (!cfg->max_pages || !cfg->mapper || !cfg->mapper->map_batch ||
+	    !cfg->mapper->unmap_batch || !cfg->iommu.ops) {
+		rc = -EINVAL;
+		goto out;
+	}
+	mc = calloc(1, sizeof(*mc));
+	if (!mc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mc->cfg = *cfg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	mc->seed = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^
+		    (uint64_t)(uintptr_t)mc) *
+		   HASH_MUL;
+	mc->lru.next = mc->lru.prev = &mc->lru;
+	if (cfg->iova_space) {
+		mc->iova = cfg->iova_space;
+	} else {
+		rc = xv_iova_space_new(cfg->iova_base, cfg->iova_size,
+				       &mc->iova);
+		if (rc)
+			goto out;
+		mc->own_iova = true;
+	}
+	mc->tab = calloc(1u << TAB_MIN_ORDER, sizeof(*mc->tab));
+	if (!mc->tab) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mc->mask = (1u << TAB_MIN_ORDER) - 1;
+	mc->shift = 64 - TAB_MIN_ORDER;
+	*out = mc;
+	mc = NULL;
+	rc = 0;
+out:
+	xv_mapcache_free(mc);
+	return rc;
+}
+
+void xv_mapcache_free(struct xv_mapcache *mc)
+{
+	struct mc_entry *e;
+
+	if (!mc)
+		return;
+	/* Pinned or not, every entry goes, in rounds of EVICT_CHUNK. */
+	while (mc->tab && mc->used) {
+		unsigned int k = 0;
+
+		for (uint64_t i = 0; i <= mc->mask && k < EVICT_CHUNK; i++)
+			if (mc->tab[i].key)
+				mc->victim[k++] = mc->tab[i].e;
+		evict_entries(mc, mc->victim, k);
+	}
+	while ((e = mc->spare)) {
+		mc->spare = e->next;
+		free(e);
+	}
+	free(mc->tab);
+	if (mc->own_iova)
+		xv_iova_space_free(mc->iova);
+	free(mc);
+}
+
+unsigned int xv_mapcache_drop_unused(struct xv_mapcache *mc)
+{
+	mc->gen++; /* no entry is protected */
+	return (unsigned int)evict_lru(mc, mc->lru_count);
+}
+
+int xv_mapcache_lookup(const struct xv_mapcache *mc, xv_gaddr_t gaddr,
+		       enum xv_pin_access access,
+		       struct xv_mapcache_entry_info *out)
+{
+	const struct mc_entry *e = NULL;
+
+	if (!(gaddr & ~XV_PAGE_MASK))
+		e = tab_find(mc, key_of(gaddr, access));
+	if (!e)
+		return -ENOENT;
+	out->page = e->page;
+	out->iova = e->iova;
+	out->refs = e->refs;
+	return 0;
+}
+
+void xv_mapcache_get_stats(const struct xv_mapcache *mc,
+			   struct xv_mapcache_stats *out)
+{
+	*out = mc->st;
+	out->entries = mc->nent;
+	out->pinned = mc->npinned;
+}
