@@ -14,8 +14,8 @@ static void test_token_echoed(void)
 	struct xs_handle *xs = xs_open(0);
 	char home[64], path[128], token[64], *echo = NULL;
 	struct xs_permissions perms[2] = {
-		{ .id = 0, .perms = XS_PERM_NONE },
-		{ .id = peer, .perms = XS_PERM_READ },
+	    {.id = 0, .perms = XS_PERM_NONE},
+	    {.id = peer, .perms = XS_PERM_READ},
 	};
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(xs);
@@ -38,12 +38,11 @@ static void test_token_echoed(void)
 }
 
 static const struct xv_test_case cases[] = {
-	{ "token offered by dom0 comes back from the domU", test_token_echoed },
-	{ NULL, NULL },
+    {"token offered by dom0 comes back from the domU", test_token_echoed},
+    {NULL, NULL},
 };
-static const struct xv_test_suite suite = { "bedcheck-dom0", cases, NULL,
-					    NULL };
-static const struct xv_test_suite *const suites[] = { &suite, NULL };
+static const struct xv_test_suite suite = {"bedcheck-dom0", cases, NULL, NULL};
+static const struct xv_test_suite *const suites[] = {&suite, NULL};
 
 int main(int argc, char **argv)
 {

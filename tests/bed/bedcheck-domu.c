@@ -33,20 +33,19 @@ static void test_injected_failure(void)
 }
 
 static struct xv_test_case cases[] = {
-	{ "token from dom0 is echoed back", test_token_echo },
-	{ NULL, NULL },
-	{ NULL, NULL },
+    {"token from dom0 is echoed back", test_token_echo},
+    {NULL, NULL},
+    {NULL, NULL},
 };
-static const struct xv_test_suite suite = { "bedcheck-domu", cases, NULL,
-					    NULL };
-static const struct xv_test_suite *const suites[] = { &suite, NULL };
+static const struct xv_test_suite suite = {"bedcheck-domu", cases, NULL, NULL};
+static const struct xv_test_suite *const suites[] = {&suite, NULL};
 
 int main(void)
 {
 	const char *inject = getenv("XV_XTEST_INJECT_FAIL");
 
 	if (inject && strcmp(inject, "1") == 0)
-		cases[1] = (struct xv_test_case){ "injected failure",
-						  test_injected_failure };
+		cases[1] = (struct xv_test_case){"injected failure",
+						 test_injected_failure};
 	return xv_test_main(suites);
 }

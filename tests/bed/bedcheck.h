@@ -17,8 +17,8 @@
 
 #include <xenstore.h>
 
-#define BEDCHECK_TOKEN "xvtest/bedcheck/token"  /* dom0 writes, domU reads */
-#define BEDCHECK_ECHO "data/bedcheck-echo"      /* domU writes, dom0 reads */
+#define BEDCHECK_TOKEN "xvtest/bedcheck/token" /* dom0 writes, domU reads */
+#define BEDCHECK_ECHO  "data/bedcheck-echo"    /* domU writes, dom0 reads */
 
 /* Seconds to wait for the peer: $XV_XTEST_TIMEOUT or 30. */
 static inline unsigned bedcheck_timeout(void)
@@ -35,7 +35,7 @@ static inline unsigned bedcheck_timeout(void)
  */
 static inline char *bedcheck_wait_read(struct xs_handle *xs, const char *path)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec pause = {0, 100 * 1000 * 1000};
 	unsigned tries = bedcheck_timeout() * 10;
 
 	for (unsigned i = 0; i < tries; i++) {

@@ -15,7 +15,7 @@
 
 static int wait_reply(xenevtchn_handle *xce, const volatile char *reply)
 {
-	struct pollfd pfd = { .fd = xenevtchn_fd(xce), .events = POLLIN };
+	struct pollfd pfd = {.fd = xenevtchn_fd(xce), .events = POLLIN};
 	unsigned waited_ms = 0;
 
 	/* The first event after binding can be spurious: re-check the page. */
@@ -59,8 +59,9 @@ int main(void)
 		goto out;
 	}
 	memset(page, 0, 4096);
-	snprintf(page, XCHG_HALF, "hello dom0, this is a domU writing into "
-				  "a page it granted you");
+	snprintf(page, XCHG_HALF,
+		 "hello dom0, this is a domU writing into "
+		 "a page it granted you");
 	port = xenevtchn_bind_unbound_port(xce, 0);
 	if (port < 0) {
 		perror("domU: xenevtchn_bind_unbound_port");

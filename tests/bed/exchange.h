@@ -18,7 +18,7 @@
 
 #include <xenstore.h>
 
-#define XCHG_DIR "data/xvdemo"
+#define XCHG_DIR  "data/xvdemo"
 #define XCHG_HALF 2048 /* greeting in [0, 2048), reply in [2048, 4096) */
 
 /* Seconds to wait for the peer: $XV_XTEST_TIMEOUT or 30. */
@@ -33,7 +33,7 @@ static inline unsigned xchg_timeout(void)
 /* Poll PATH until it holds a non-empty value; NULL (errno) on timeout. */
 static inline char *xchg_wait_read(struct xs_handle *xs, const char *path)
 {
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec pause = {0, 100 * 1000 * 1000};
 
 	for (unsigned i = 0; i < xchg_timeout() * 10; i++) {
 		unsigned int len = 0;
