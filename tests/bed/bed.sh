@@ -124,7 +124,7 @@ follow() {
 	n=$(wc -l <"$serial")
 	[ "$n" -gt "$seen" ] || return 0
 	while IFS= read -r line; do
-		line=${line%$'\r'}
+		line=${line//$'\r'/} # the console ends lines with \r\r\n
 		# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
 		[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
 			line="XVBED-STAGE ${BASH_REMATCH[1]}"

@@ -63,7 +63,9 @@ fi
 echo "bed: downloading ${pkgs[*]}" >&2
 rm -rf "$dest" "$dest.tmp"
 mkdir -p "$dest.tmp/debs" "$dest.tmp/root"
-(cd "$dest.tmp/debs" && apt-get download -qq "${pkgs[@]}" >&2)
+# As root, apt would drop to its _apt user and warn that it cannot.
+(cd "$dest.tmp/debs" &&
+	apt-get download -qq -o APT::Sandbox::User=root "${pkgs[@]}" >&2)
 for deb in "$dest.tmp"/debs/*.deb; do
 	dpkg-deb -x "$deb" "$dest.tmp/root"
 done
@@ -71,4 +73,8 @@ echo "$key" >"$dest.tmp/packages"
 rm -rf "$dest.tmp/debs"
 touch "$dest.tmp/.done"
 mv "$dest.tmp" "$dest"
+# Trees of older package versions are of no more use.
+for old in "$cache"/xen-*; do
+	[ "$old" = "$dest" ] || rm -rf "$old"
+done
 echo "$dest"
