@@ -247,8 +247,18 @@ for sf in "${suite_frames[@]}"; do
 		fail_n=$((fail_n + 1))
 		fail=1
 	fi
-	extra=""
-	[ "$status" = ok ] || extra=" [$status]"
+	case $status in
+	ok) extra="" ;;
+	domu-gone-mid-suite | domu-dying-mid-suite)
+		extra=" [the domU died mid-suite]" ;;
+	domu-crashed-mid-suite) extra=" [the domU crashed mid-suite]" ;;
+	domu-gone-earlier) extra=" [the domU died in an earlier suite]" ;;
+	domu-not-up) extra=" [the domU never came up]" ;;
+	timeout) extra=" [the scenario's timeout passed]" ;;
+	dom0-timeout) extra=" [the dom0 side ran out of time]" ;;
+	missing-program) extra=" [a program is missing from the images]" ;;
+	*) extra=" [$status]" ;;
+	esac
 	printf 'bed       %-28s %-5s dom0: %s; domU: %s%s\n' "$name" \
 		"$verdict" "$(summary "$file" dom0)" "$(summary "$file" domU)" \
 		"$extra"

@@ -53,6 +53,11 @@ toolv=$(candidate xen-utils-4.17)
 	exit 1
 }
 
+# Several clones on one machine share the cache: one fetch at a time.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
+
 id=$(echo "$key" | md5sum | cut -c1-12)
 dest=$cache/xen-$id
 if [ -f "$dest/.done" ]; then
