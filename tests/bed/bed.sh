@@ -96,7 +96,7 @@ esac
 # notes' invpcid=0. smap=0: with -cpu max dom0 dies at once otherwise.
 xen_args="console=com1 com1=115200,8n1 serial_tx_buffer=256k"
 xen_args+=" dom0_mem=768M,max:768M dom0_max_vcpus=2 smap=0 smep=0 invpcid=0"
-xen_args+=" loglvl=all guest_loglvl=all"
+xen_args+=" loglvl=all guest_loglvl=all conring_size=1m"
 case $accel in
 tcg) accel_opt="tcg,thread=multi" ;;
 kvm) accel_opt=kvm ;;
@@ -296,7 +296,8 @@ for f in "$serial" "$fdir"/log_* "$fdir"/console_*; do
 		bad "crash in $(basename "$f"): $hit"
 	fi
 done
-grep -qs 'crashed' "$fdir/notes" && bad "a domain crashed (see notes)"
+grep -qsE 'domu-crashed|domU [^ ]+ crashed' "$fdir/notes" &&
+	bad "a domain crashed (see notes)"
 
 if [ -n "$timed_out" ]; then
 	bad "timeout: stage '$timed_out' made no progress"
@@ -313,5 +314,7 @@ say "logs in ${logs#$top/} (serial.log: Xen + dom0 console; domu-*.log," \
 if [ ${#suite_frames[@]} -eq 0 ]; then
 	bad "no suite ran"
 fi
+# The run itself failing (lost frames, a crash, a hang) counts as one.
+[ $fail -ne 0 ] && [ $fail_n -eq 0 ] && fail_n=1
 echo "bed: $pass_n passed, $fail_n failed"
 exit $fail
