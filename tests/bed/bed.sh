@@ -63,7 +63,7 @@ cleanup() {
 	qpid=""
 }
 trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT TERM
+trap 'say "interrupted"; exit 130' INT TERM HUP
 
 # ---- host tools, Xen and the kernel -----------------------------------------
 say "installing host tools; fetching Xen 4.17 and the kernel (cached in $BED_CACHE)"
