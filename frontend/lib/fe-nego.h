@@ -1,13 +1,12 @@
 /*
  * fe-nego.h — what the frontend reads of the backend's xenstore
- * directory, parsed strictly, and what it chooses from it (version,
- * feature ack, ring size). Pure logic: the caller passes a reader for
- * the nodes, so the unit tests give it a table instead of xenstore.
+ * directory and what it chooses from it (version, feature ack, ring
+ * size). Pure logic: nodes come through a struct xv_xs_reader
+ * (xenstore/xs-parse.h), so the unit tests give it a table.
  *
- * Trusts: nothing the backend wrote. Every node must be a plain decimal
- * number (digits only, no sign, no space, no leading zero, at most
- * 10 digits, at most UINT32_MAX) and within the protocol's bounds; a
- * missing or bad node fails with -EPROTO and a sentence saying which.
+ * Trusts: nothing the backend wrote. Parsing is the xenstore layer's
+ * (strict decimals, each node in its protocol range); a missing or bad
+ * node fails with -EPROTO and a sentence naming it.
  */
 #ifndef XV_FE_NEGO_H
 #define XV_FE_NEGO_H
@@ -16,9 +15,7 @@
 #include <stdint.h>
 
 #include "limits.h"
-
-/* Read backend node @node into buf (NUL-terminated). 0, -ENOENT, -errno. */
-typedef int fe_read_fn(void *arg, const char *node, char *buf, size_t len);
+#include "xs-parse.h"
 
 struct fe_backend_info {
 	uint32_t version;	 /* highest the backend speaks */
@@ -31,15 +28,12 @@ struct fe_choice {
 	uint32_t ring_order;
 };
 
-/* Strict decimal uint32_t (see above). 0 or -EINVAL. */
-int fe_parse_u32(const char *s, uint32_t *out);
-
 /*
- * Read and check version, features and the limit nodes. 0; -EPROTO with
- * why filled (a node missing, not a number or out of range); another
- * -errno from the reader.
+ * Read and check version and the limit nodes. 0; -EPROTO with why
+ * filled (a node missing, malformed or out of range); another -errno
+ * from the reader (why filled too).
  */
-int fe_read_backend(fe_read_fn *rd, void *arg, struct fe_backend_info *out,
+int fe_read_backend(const struct xv_xs_reader *rd, struct fe_backend_info *out,
 		    char *why, size_t why_len);
 
 /*

@@ -69,6 +69,7 @@ struct xenvgpu {
 	bool published; /* grant refs written to xenstore */
 	bool connected; /* both ends reached Connected */
 	bool lost;	/* the backend left Connected: full reconnect */
+	int self;	/* our xenbus state as last written */
 
 	struct fe_backend_info be;
 	struct fe_choice choice;

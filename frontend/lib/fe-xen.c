@@ -24,9 +24,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <xen/io/xenbus.h>
-
 #include "fe-private.h"
+#include "compiler.h"
+#include "xs-path.h"
+#include "xs-xenbus.h"
 
 #define WATCH_TOKEN "xenvgpu-be-state"
 
@@ -77,11 +78,24 @@ out:
 	return rc;
 }
 
-static int be_reader(void *arg, const char *node, char *buf, size_t len)
+/* The xenstore layer's reader over the backend directory. */
+static const char *be_get(void *arg, const char *name, size_t *len)
 {
 	struct xenvgpu *h = arg;
+	char path[FE_PATH_MAX + 64];
+	unsigned int n = 0;
+	char *v;
 
-	return xs_get(h, h->be_path, node, buf, len);
+	snprintf(path, sizeof(path), "%s/%s", h->be_path, name);
+	v = xs_read(h->xs, XBT_NULL, path, &n);
+	*len = n;
+	return v;
+}
+
+static void be_put(void *arg, const char *value)
+{
+	(void)arg;
+	free((void *)value);
 }
 
 static int xs_put(struct xenvgpu *h, xs_transaction_t t, const char *node,
@@ -104,24 +118,27 @@ static int xs_put_u32(struct xenvgpu *h, xs_transaction_t t, const char *node,
 	return xs_put(h, t, node, val);
 }
 
-/* The backend's state; -errno if it cannot be read or is no number. */
-static int be_state(struct xenvgpu *h)
+/* A state node: the state, or -ENOENT / -EINVAL (not a state). */
+static int read_state(struct xenvgpu *h, const char *dir)
 {
 	char buf[16];
-	uint32_t v;
+	unsigned int st;
 	int rc;
 
-	rc = xs_get(h, h->be_path, XV_FIELD_STATE, buf, sizeof(buf));
+	rc = xs_get(h, dir, XV_FIELD_STATE, buf, sizeof(buf));
 	if (rc)
-		return rc;
-	if (fe_parse_u32(buf, &v) || v > XenbusStateReconfigured)
-		return -EPROTO;
-	return (int)v;
+		return rc == -E2BIG ? -EINVAL : rc;
+	rc = xv_xs_parse_state(buf, strlen(buf), &st);
+	return rc ? rc : (int)st;
 }
 
 static int set_state(struct xenvgpu *h, int state)
 {
-	return xs_put_u32(h, XBT_NULL, XV_FIELD_STATE, (uint32_t)state);
+	int rc = xs_put_u32(h, XBT_NULL, XV_FIELD_STATE, (uint32_t)state);
+
+	if (!rc)
+		h->self = state;
+	return rc;
 }
 
 /* ---- transport ------------------------------------------------------------ */
@@ -161,7 +178,7 @@ static int xen_wait(struct xenvgpu *h, int timeout_ms)
 		while ((w = xs_check_watch(h->xs)) != NULL)
 			free(w);
 	}
-	if (h->connected && be_state(h) != XenbusStateConnected)
+	if (h->connected && read_state(h, h->be_path) != XenbusStateConnected)
 		h->lost = true;
 	return 0;
 }
@@ -171,64 +188,7 @@ static const struct fe_transport_ops xen_ops = {
     .wait = xen_wait,
 };
 
-/*
- * Wait until the backend's state is one of want (a bitmask of 1 << state)
- * or the deadline. A backend that gives up (Closing/Closed not wanted,
- * with an error node) ends the wait early when stop says so.
- */
-static int wait_be_state(struct xenvgpu *h, unsigned int want,
-			 unsigned int stop, int64_t deadline, int *seen)
-{
-	int st, rc;
-
-	for (;;) {
-		st = be_state(h);
-		*seen = st;
-		if (st >= 0 && (want & (1u << st)))
-			return 0;
-		if (st >= 0 && (stop & (1u << st)))
-			return -ECONNREFUSED;
-		if (now_ms() >= deadline)
-			return -ETIMEDOUT;
-		rc = xen_wait(h, (int)(deadline - now_ms()));
-		if (rc && rc != -ETIMEDOUT)
-			return rc;
-	}
-}
-
-static void why_backend(struct xenvgpu *h, const char *what, int st)
-{
-	char err[96] = "";
-	char line[48];
-
-	xs_get(h, h->be_path, XV_FIELD_ERROR, err, sizeof(err));
-	snprintf(line, sizeof(line), "%s (backend state %d)", what, st);
-	if (err[0])
-		say(h, "%s; backend error: %s", line, err);
-	else
-		say(h, "%s", line);
-}
-
 /* ---- one connection ------------------------------------------------------ */
-
-static void release_pages(struct xenvgpu *h)
-{
-	if (h->ring)
-		xengntshr_unshare(h->gs, h->ring, h->ring_pages);
-	if (h->evt)
-		xengntshr_unshare(h->gs, h->evt, 1);
-	h->ring = NULL;
-	h->evt = NULL;
-	h->ring_pages = 0;
-}
-
-/* Forget the pages without ending their grants (backend may map them). */
-static void abandon_pages(struct xenvgpu *h)
-{
-	h->ring = NULL;
-	h->evt = NULL;
-	h->ring_pages = 0;
-}
 
 static void remove_conn_nodes(struct xenvgpu *h)
 {
@@ -241,53 +201,62 @@ static void remove_conn_nodes(struct xenvgpu *h)
 			 h->fe_path, i);
 		xs_rm(h->xs, XBT_NULL, path);
 	}
-	for (unsigned int i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+	for (unsigned int i = 0; i < XV_ARRAY_SIZE(nodes); i++) {
 		snprintf(path, sizeof(path), "%s/%s", h->fe_path, nodes[i]);
 		xs_rm(h->xs, XBT_NULL, path);
 	}
 }
 
 /*
- * Tear the connection down and leave our state at final_state. Grants
- * end only after the backend reached Closed (or, once it was Connected
- * with us, any state it can only reach after its teardown).
+ * Drop the connection. end_grants: the backend has let go (the xenstore
+ * layer said RELEASE), so the grants may end; otherwise the pages are
+ * forgotten without ending them and gntalloc ends each grant once the
+ * backend unmaps it.
  */
-static int disconnect(struct xenvgpu *h, int final_state)
+static void release(struct xenvgpu *h, bool end_grants)
 {
-	int64_t deadline = now_ms() + h->opts.timeout_ms;
-	unsigned int released = 1u << XenbusStateClosed;
-	int rc = 0;
-	int st = -1;
-
-	if (h->published) {
-		if (h->connected)
-			released |= (1u << XenbusStateInitWait) |
-				    (1u << XenbusStateInitialising);
-		h->connected = false;
-		set_state(h, XenbusStateClosing);
-		rc = wait_be_state(h, released, 0, deadline, &st);
-		if (rc)
-			why_backend(h, "backend did not reach Closed", st);
-	}
-	h->connected = false;
-	remove_conn_nodes(h);
-	if (rc)
-		abandon_pages(h);
-	else
-		release_pages(h);
+	if (h->published)
+		remove_conn_nodes(h);
 	h->published = false;
-	if (h->port >= 0)
-		xenevtchn_unbind(h->xce, (evtchn_port_t)h->port);
-	h->port = -1;
+	h->connected = false;
 	if (h->ch_live)
 		fe_chan_dispose(&h->ch);
 	h->ch_live = false;
-	h->lost = false;
-	set_state(h, final_state);
-	return rc;
+	if (end_grants && h->ring)
+		xengntshr_unshare(h->gs, h->ring, h->ring_pages);
+	if (end_grants && h->evt)
+		xengntshr_unshare(h->gs, h->evt, 1);
+	h->ring = NULL;
+	h->evt = NULL;
+	h->ring_pages = 0;
+	if (h->port >= 0)
+		xenevtchn_unbind(h->xce, (evtchn_port_t)h->port);
+	h->port = -1;
 }
 
-static int publish(struct xenvgpu *h)
+static int share_pages(struct xenvgpu *h)
+{
+	unsigned int n = 1u << h->choice.ring_order;
+
+	h->ring =
+	    xengntshr_share_pages(h->gs, h->be_domid, (int)n, h->ring_refs, 1);
+	if (!h->ring)
+		return -errno;
+	h->ring_pages = n;
+	h->evt = xengntshr_share_pages(h->gs, h->be_domid, 1, &h->evt_ref, 1);
+	if (!h->evt)
+		return -errno;
+	/* Reference 0 is never handed out (vgpuif.h); be sure of it. */
+	for (unsigned int i = 0; i < n; i++)
+		if (!h->ring_refs[i])
+			return -EIO;
+	if (!h->evt_ref)
+		return -EIO;
+	return 0;
+}
+
+/* Write every connection node and state Initialised, atomically. */
+static int write_nodes(struct xenvgpu *h)
 {
 	xs_transaction_t t;
 	char node[32];
@@ -321,60 +290,37 @@ static int publish(struct xenvgpu *h)
 			xs_transaction_end(h->xs, t, true);
 			return rc;
 		}
-		if (xs_transaction_end(h->xs, t, false))
+		if (xs_transaction_end(h->xs, t, false)) {
+			h->self = XenbusStateInitialised;
 			return 0;
+		}
 		if (errno != EAGAIN)
 			return -errno;
 	}
 }
 
-static int share_pages(struct xenvgpu *h)
+/*
+ * The xenstore layer's PUBLISH: read what the backend offers, choose,
+ * grant the ring and event page (zeroed by gntalloc before the grant;
+ * the ring header initialised before its reference is published), bind
+ * an unbound event channel for the backend, publish. On failure nothing
+ * was published and everything is given back.
+ */
+static int publish(struct xenvgpu *h)
 {
-	unsigned int n = 1u << h->choice.ring_order;
-
-	h->ring =
-	    xengntshr_share_pages(h->gs, h->be_domid, (int)n, h->ring_refs, 1);
-	if (!h->ring)
-		return -errno;
-	h->ring_pages = n;
-	h->evt = xengntshr_share_pages(h->gs, h->be_domid, 1, &h->evt_ref, 1);
-	if (!h->evt)
-		return -errno;
-	/* Reference 0 is never handed out (vgpuif.h); be sure of it. */
-	for (unsigned int i = 0; i < n; i++)
-		if (!h->ring_refs[i])
-			return -EIO;
-	if (!h->evt_ref)
-		return -EIO;
-	return 0;
-}
-
-static int connect_backend(struct xenvgpu *h)
-{
-	int64_t deadline = now_ms() + h->opts.timeout_ms;
-	unsigned int gone =
-	    (1u << XenbusStateClosing) | (1u << XenbusStateClosed);
+	const struct xv_xs_reader rd = {.get = be_get, .put = be_put, .arg = h};
 	struct xv_proto_params params;
 	xenevtchn_port_or_error_t port;
-	int st = -1;
 	int rc;
 
-	rc = set_state(h, XenbusStateInitialising);
-	if (rc)
-		goto out;
-	/* A Closed backend comes back to InitWait when online = 1. */
-	rc = wait_be_state(h, 1u << XenbusStateInitWait, 0, deadline, &st);
-	if (rc) {
-		why_backend(h, "backend not in InitWait", st);
-		goto out;
-	}
-	rc = fe_read_backend(be_reader, h, &h->be, h->why, sizeof(h->why));
+	rc = fe_read_backend(&rd, &h->be, h->why, sizeof(h->why));
 	if (rc)
 		goto out;
 	rc = fe_negotiate(&h->be, h->opts.ring_order, h->opts.features_refuse,
 			  &h->choice);
 	if (rc) {
-		say(h, "negotiation: %s", xv_proto_strerror(rc));
+		say(h, "negotiation with the backend: %s",
+		    xv_proto_strerror(rc));
 		goto out;
 	}
 	rc = share_pages(h);
@@ -396,23 +342,127 @@ static int connect_backend(struct xenvgpu *h)
 		goto out;
 	}
 	h->port = port;
-	rc = publish(h);
-	if (rc)
+	rc = write_nodes(h);
+	if (rc) {
+		say(h, "cannot write the connection nodes: %s", strerror(-rc));
 		goto out;
+	}
 	h->published = true;
-	rc = wait_be_state(h, 1u << XenbusStateConnected, gone, deadline, &st);
-	if (rc) {
-		why_backend(h, "backend did not connect", st);
-		goto out;
-	}
-	h->connected = true;
-	rc = fe_query_caps(h, NULL);
-	if (rc) {
-		say(h, "first QUERY_CAPS failed: %s", xenvgpu_strerror(rc));
-		goto out;
-	}
-	rc = set_state(h, XenbusStateConnected);
 out:
+	if (rc)
+		release(h, true);
+	return rc;
+}
+
+enum goal {
+	GOAL_CONNECTED,
+	GOAL_CLOSED,
+};
+
+static bool goal_reached(const struct xenvgpu *h, enum goal goal)
+{
+	if (goal == GOAL_CONNECTED)
+		return h->self == XenbusStateConnected && h->connected;
+	return h->self == XenbusStateClosed && !h->published;
+}
+
+static void why_backend(struct xenvgpu *h, const char *what, int st)
+{
+	char err[XV_XS_STR_MAX + 1] = "";
+
+	xs_get(h, h->be_path, XV_FIELD_ERROR, err, sizeof(err));
+	say(h, "%s (backend %s%s%s)", what,
+	    st >= 0 ? xv_xb_state_name((unsigned int)st) : "state unreadable",
+	    err[0] ? ", its error: " : "", err);
+}
+
+/*
+ * Drive the xenbus handshake with the xenstore layer's frontend rules
+ * (xv_xb_front_decide) until the goal: connected (want, not failed) or
+ * closed with everything given back (failed: the rules then go Closing,
+ * wait for the backend to let go, release, Closed). Level-triggered:
+ * every wake-up re-reads the backend's state and asks again.
+ */
+static int drive(struct xenvgpu *h, enum goal goal)
+{
+	int64_t deadline = now_ms() + h->opts.timeout_ms;
+	struct xv_xb_front_in in;
+	struct xv_xb_decision d;
+	int peer, rc;
+
+	for (;;) {
+		peer = read_state(h, h->be_path);
+		if (peer == -EINVAL) {
+			say(h, "backend state node is not a xenbus state");
+			return -EPROTO;
+		}
+		in = (struct xv_xb_front_in){
+		    .self = (enum xenbus_state)h->self,
+		    .peer =
+			peer < 0 ? XenbusStateUnknown : (enum xenbus_state)peer,
+		    .attached = h->published,
+		    .failed = goal == GOAL_CLOSED,
+		    .want = goal == GOAL_CONNECTED,
+		};
+		d = xv_xb_front_decide(&in);
+		switch (d.action) {
+		case XV_XB_PUBLISH:
+			rc = publish(h);
+			if (rc)
+				return rc;
+			continue;
+		case XV_XB_GO_CONNECTED:
+			h->connected = true;
+			h->lost = false;
+			rc = fe_query_caps(h, NULL);
+			if (rc) {
+				say(h, "first QUERY_CAPS failed: %s",
+				    xenvgpu_strerror(rc));
+				h->connected = false;
+				return rc;
+			}
+			rc = set_state(h, XenbusStateConnected);
+			if (rc)
+				return rc;
+			continue;
+		case XV_XB_RELEASE:
+			release(h, true);
+			set_state(h, (int)d.next);
+			continue;
+		case XV_XB_SET_STATE:
+			rc = set_state(h, (int)d.next);
+			if (rc)
+				return rc;
+			continue;
+		default:
+			break;
+		}
+		if (goal_reached(h, goal))
+			return 0;
+		if (now_ms() >= deadline) {
+			why_backend(h,
+				    goal == GOAL_CONNECTED
+					? "the backend did not connect in time"
+					: "the backend did not let go in time",
+				    peer);
+			return -ETIMEDOUT;
+		}
+		rc = xen_wait(h, (int)(deadline - now_ms()));
+		if (rc && rc != -ETIMEDOUT)
+			return rc;
+	}
+}
+
+/* Close this end; grants end only once the backend let go of them. */
+static int disconnect(struct xenvgpu *h)
+{
+	int rc = drive(h, GOAL_CLOSED);
+
+	if (rc) {
+		/* Never end a grant the backend may still map. */
+		release(h, false);
+		set_state(h, XenbusStateClosed);
+	}
 	return rc;
 }
 
@@ -432,17 +482,22 @@ static int find_device(struct xenvgpu *h)
 		say(h, "cannot read my domid from xenstore");
 		return -errno;
 	}
-	snprintf(buf, sizeof(buf), "%.*s", (int)n, v);
+	rc = xv_xs_parse_u32(v, n, 0, XV_XS_DOMID_MAX, &self);
 	free(v);
-	if (fe_parse_u32(buf, &self)) {
-		say(h, "my domid \"%.16s\" is not a number", buf);
+	if (rc) {
+		say(h, "my domid in xenstore is not a domain id");
 		return -EPROTO;
 	}
-	snprintf(h->fe_path, sizeof(h->fe_path),
-		 "/local/domain/%u/device/" XV_DRIVER_NAME "/%u", self,
-		 h->opts.devid);
-	rc = xs_get(h, h->fe_path, XV_FIELD_BACKEND, h->be_path,
-		    sizeof(h->be_path) - 32);
+	if (h->opts.devid > XV_XS_DEVID_MAX) {
+		say(h, "device id %u above %u", h->opts.devid, XV_XS_DEVID_MAX);
+		return -EINVAL;
+	}
+	rc = xv_xs_frontend_dir(h->fe_path, sizeof(h->fe_path), self,
+				h->opts.devid);
+	if (rc)
+		return rc;
+	rc =
+	    xs_get(h, h->fe_path, XV_FIELD_BACKEND, h->be_path, XV_XS_PATH_MAX);
 	if (rc) {
 		say(h, "no vgpu device at %s (%s)", h->fe_path,
 		    rc == -ENOENT ? "no backend node" : strerror(-rc));
@@ -454,13 +509,20 @@ static int find_device(struct xenvgpu *h)
 		return -EPROTO;
 	}
 	rc = xs_get(h, h->fe_path, XV_FIELD_BACKEND_ID, buf, sizeof(buf));
-	if (rc || fe_parse_u32(buf, &be_id) || be_id >= 0x7ff0) {
+	if (!rc)
+		rc = xv_xs_parse_u32(buf, strlen(buf), 0, XV_XS_DOMID_MAX,
+				     &be_id);
+	if (rc) {
 		say(h, "bad or missing backend-id in %s", h->fe_path);
-		return rc ? rc : -EPROTO;
+		return rc == -ENOENT ? rc : -EPROTO;
 	}
 	h->be_domid = be_id;
 	snprintf(h->be_state_path, sizeof(h->be_state_path), "%s/%s",
 		 h->be_path, XV_FIELD_STATE);
+	/* Where our state stands now (a previous instance may have left
+	 * it anywhere); the xenbus rules take it from there. */
+	rc = read_state(h, h->fe_path);
+	h->self = rc < 0 ? XenbusStateUnknown : rc;
 	return 0;
 }
 
@@ -486,13 +548,13 @@ static void handle_free(struct xenvgpu *h)
 int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out)
 {
 	struct xenvgpu *h = NULL;
-	int prev, rc;
-	char buf[16];
-	uint32_t v;
+	int rc;
 
 	if (!opts || !out)
 		return -EINVAL;
 	*out = NULL;
+	if (opts->why && opts->why_len)
+		opts->why[0] = '\0';
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -501,8 +563,6 @@ int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out)
 	h->opts = *opts;
 	if (h->opts.timeout_ms <= 0)
 		h->opts.timeout_ms = XENVGPU_TIMEOUT_MS_DEFAULT;
-	if (opts->why && opts->why_len)
-		opts->why[0] = '\0';
 
 	h->xs = xs_open(0);
 	if (!h->xs) {
@@ -533,30 +593,14 @@ int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out)
 		goto out;
 	}
 	h->watching = true;
-
-	/*
-	 * A previous instance may have left the device half set up (it
-	 * died Connected or after publishing): restart it as vgpuif.h's
-	 * "frontend restart" flow, by Closed first, and let the backend
-	 * tear down before we hand it new pages.
-	 */
-	prev = XenbusStateUnknown;
-	if (!xs_get(h, h->fe_path, XV_FIELD_STATE, buf, sizeof(buf)) &&
-	    !fe_parse_u32(buf, &v))
-		prev = (int)v;
-	if (prev == XenbusStateInitialised || prev == XenbusStateConnected ||
-	    prev == XenbusStateClosing) {
-		int st;
-
-		remove_conn_nodes(h);
-		set_state(h, XenbusStateClosed);
-		wait_be_state(
-		    h, (1u << XenbusStateClosed) | (1u << XenbusStateInitWait),
-		    0, now_ms() + h->opts.timeout_ms, &st);
-	}
-	rc = connect_backend(h);
+	rc = drive(h, GOAL_CONNECTED);
 	if (rc) {
-		disconnect(h, XenbusStateClosed);
+		char why[sizeof(h->why)];
+
+		/* Keep the first reason, not the teardown's. */
+		memcpy(why, h->why, sizeof(why));
+		disconnect(h);
+		memcpy(h->why, why, sizeof(why));
 		goto out;
 	}
 	*out = h;
@@ -585,7 +629,7 @@ int xenvgpu_close(struct xenvgpu *h)
 	if (!h)
 		return 0;
 	if (h->ops == &xen_ops)
-		rc = disconnect(h, XenbusStateClosed);
+		rc = disconnect(h);
 	handle_free(h);
 	return rc;
 }
@@ -606,12 +650,21 @@ int xenvgpu_reconnect(struct xenvgpu *h)
 	}
 	if (h->ops != &xen_ops)
 		return -XV_ERR_DEVICE_RESET;
-	rc = disconnect(h, XenbusStateInitialising);
-	if (rc)
-		return rc;
-	rc = connect_backend(h);
-	if (rc)
-		disconnect(h, XenbusStateClosed);
+	/*
+	 * The backend left Connected (or broke the protocol): hand the old
+	 * pages back once it let go, then connect afresh. When it came back
+	 * Connected on the same pages (a restarted daemon re-attached) the
+	 * rules keep the connection and QUERY_CAPS acknowledges the reset.
+	 */
+	if (h->ch_live && h->ch.broken) {
+		rc = disconnect(h);
+		if (rc)
+			return rc;
+	}
+	h->lost = false;
+	rc = drive(h, GOAL_CONNECTED);
+	if (!rc && h->ch_live && h->ch.reset)
+		rc = fe_query_caps(h, NULL);
 	return rc;
 }
 
