@@ -36,8 +36,8 @@
 #define BE_FEATURES (XV_FEATURE_HOLDOFF | XV_FEATURE_MULTI_PAGE_RING)
 
 /* Restarts a device may go through: a burst, then one every 2 s. */
-#define RESTART_BURST	  8
-#define RESTART_REFILL_MS 2000
+#define RESTART_BURST	  16
+#define RESTART_REFILL_MS 1000
 
 #define TOKEN_BACKEND "b"
 #define TOKEN_RELEASE "r"
@@ -289,6 +289,8 @@ static int connect_dev(struct be_daemon *bd, struct be_device *d, bool reattach)
 	}
 	d->last_error[0] = '\0';
 	xv_xs_rm_error(bd->xs, d->be_dir);
+	/* the generation a later daemon starts from: write it now */
+	d->status_dirty = true;
 	be_log_dev(LOG_INFO, d->domid, d->devid,
 		   "%s: %u ring page(s), features %#x%s",
 		   reattach ? "re-attached after restart" : "connected",
