@@ -71,7 +71,7 @@ static void one_case(const char *node, const char *value, const char *code)
 {
 	char err[160];
 
-	if (wait_be_state("2", 60))
+	if (wait_be_state("2", 20))
 		return;
 	fe_write("version", "1");
 	fe_write("features", "0");
@@ -82,7 +82,7 @@ static void one_case(const char *node, const char *value, const char *code)
 	fe_write(node, value);
 	if (strcmp(node, "state") != 0)
 		fe_write("state", "3");
-	if (wait_be_state("6", 60) == 0) {
+	if (wait_be_state("6", 20) == 0) {
 		be_read("error", err, sizeof(err));
 		if (strncmp(err, code, strlen(code)) != 0) {
 			printf("FAIL %s=\"%s\": error \"%s\", expected %s...\n",
@@ -118,9 +118,7 @@ int main(void)
 	free(v);
 
 	one_case("ring-ref0", "abc", "22 ");
-	one_case("ring-ref0", "-8", "22 ");
 	one_case("ring-page-order", "4294967295", "771 ");
-	one_case("ring-page-order", "99999999999", "22 ");
 	one_case("version", "one", "22 ");
 	one_case("version", "7", "774 ");
 	one_case("features", "16", "772 ");
@@ -130,9 +128,9 @@ int main(void)
 	one_case("ring-ref0", "4000", "");
 
 	/* flapping: Initialised (still hostile) and Closed, fast */
-	wait_be_state("2", 60);
+	wait_be_state("2", 20);
 	fe_write("ring-ref0", "abc");
-	for (int i = 0; i < 2000 && !given_up; i++) {
+	for (int i = 0; i < 1500 && !given_up; i++) {
 		fe_write("state", i % 2 ? "6" : "3");
 		nap_ms(20);
 		given_up = strstr(be_read("error", buf, sizeof(buf)),

@@ -1,15 +1,15 @@
 # vGPU lifecycle (issue 4). One boot, two domUs:
-#  * xenvgpud starts under valgrind; each domU gets a vGPU from the
-#    vgpu = [ 'profile=small' ] entry of its xl config (xenvgpu-ctl attach -c);
+#  * each domU gets a vGPU from the vgpu = [ 'profile=small' ] entry of
+#    its xl config (xenvgpu-ctl attach -c);
 #  * vga: connect, query, config space (vgbasic), a frontend killed with
 #    the device open and a new one connecting; then it holds its vGPU
-#    (vghold) through everything below;
-#  * vgb: connects while vga holds (vgconnect), then turns hostile
-#    (vghostile): garbage nodes, state flapping; its device must close with
-#    a reason, the daemon and vga carry on;
-#  * the daemon is stopped (valgrind must report no error and no leak),
-#    restarted, SIGKILLed and restarted as a service: vga sees exactly two
-#    device resets and reconnects each time;
+#    (vghold) through everything below; vgb connects meanwhile (vgconnect);
+#  * the daemon is stopped and restarted under valgrind (vga: reset 1);
+#    vgb turns hostile (vghostile): garbage nodes, state flapping; its
+#    device must close with a reason, the daemon and vga carry on; the
+#    valgrind daemon stops with no error and no leak; a service-mode
+#    daemon takes over (reset 2), is SIGKILLed, and another takes over
+#    (reset 3): vga reconnects each time;
 #  * vga reconnects and stays (vgstay); xl destroy must free everything:
 #    no dying domain, no backend nodes, no status file; detach of vgb.
 # dom0's own checks are one line each in the frame suite:40-vgpu/checks.
@@ -99,15 +99,8 @@ be_gone() { ! xenstore-exists "/local/domain/0/backend/vgpu/$1"; }
 no_dying() { ! xl list | awk 'NR > 1 && $2 != 0 && $5 ~ /d/ { f = 1 } END { exit !f }'; }
 status_has() { grep -q "^$2\$" "/run/xenvgpud/d$1-0"; }
 
-stage "vgpu: starting xenvgpud under valgrind"
-if ! command -v valgrind >/dev/null; then
-	vg_fail "valgrind is in the dom0 image"
-	vgd_start
-else
-	vgd_start valgrind
-fi
-vgd_alive && vg_ok "xenvgpud (valgrind) started" ||
-	vg_fail "xenvgpud (valgrind) started"
+vgd_start
+vgd_alive && vg_ok "xenvgpud started" || vg_fail "xenvgpud started"
 
 # ---- two domUs, a vGPU each from the xl config ------------------------------
 if domu_create vga vgbasic,vghold,vgstay /xv/vgpu-domu.cfg.in; then
@@ -134,10 +127,28 @@ vg_check "vga holds its vGPU" vg_until 60 hold_above ok 0
 vg_check "status file: vga Connected" vg_until 10 status_has "$VG_A_ID" "state 4"
 vg_check "xenvgpu-ctl show vga" $CTL show vga
 
-# ---- vgb: connected at the same time, then hostile -------------------------
+# ---- vgb connects while vga holds --------------------------------------------
 vg_use B
 vg_go vgconnect
 vg_wait vgconnect
+vg_keep B
+
+# ---- daemon restart under valgrind, with a live frontend ----------------------
+stage "vgpu: restarting xenvgpud under valgrind"
+kill -TERM "$VGD_PID"
+wait "$VGD_PID"
+vg_check "xenvgpud stops on SIGTERM (rc 0)" test $? -eq 0
+if command -v valgrind >/dev/null; then
+	vgd_start valgrind
+else
+	vg_fail "valgrind is in the dom0 image"
+	vgd_start
+fi
+vg_check "restart: vga sees a device reset" vg_until 60 hold_is resets 1
+vg_check "restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
+
+# ---- vgb turns hostile ---------------------------------------------------------
+vg_use B
 errs_before=$(hold errors)
 ok_before=$(hold ok)
 vg_go vghostile
@@ -150,7 +161,6 @@ echo "vgb error node: $(xenstore-read /local/domain/0/backend/vgpu/$VG_B_ID/0/er
 vg_check "vga undisturbed: no failed query meanwhile" hold_is errors "$errs_before"
 vg_check "vga undisturbed: queries went on" hold_above ok "$ok_before"
 
-# ---- daemon: clean stop under valgrind, restart, SIGKILL, restart ----------
 stage "vgpu: stopping the valgrind daemon"
 kill -TERM "$VGD_PID"
 wait "$VGD_PID"
@@ -159,23 +169,24 @@ vg_rc=$?
 [ $vg_rc -eq 0 ] && vg_ok "valgrind: no error, no leak (rc 0)" ||
 	vg_fail "valgrind: no error, no leak (rc $vg_rc)"
 
-vgd_start
-vg_check "restart: vga sees one device reset" vg_until 90 hold_is resets 1
-vg_check "restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
-kill -KILL "$VGD_PID"
-wait "$VGD_PID" 2>/dev/null
-# the third instance as a service: daemonizes, pidfile, one instance only
+# ---- service mode, then SIGKILL and another restart ---------------------------
 /xv/bin/xenvgpud -v
 vg_check "service mode: pidfile written" vg_until 30 test -s /run/xenvgpud.pid
 VGD_PID=$(cat /run/xenvgpud.pid 2>/dev/null)
 /xv/bin/xenvgpud -F >/dev/null 2>&1
 [ $? -eq 3 ] && vg_ok "a second instance is refused (rc 3)" ||
 	vg_fail "a second instance is refused"
-vg_check "SIGKILL + restart: vga sees a second reset" vg_until 90 hold_is resets 2
+vg_check "service restart: vga sees a second reset" vg_until 60 hold_is resets 2
+vg_check "service restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
+kill -KILL "$VGD_PID"
+vg_until 10 sh -c "! kill -0 $VGD_PID"
+rm -f /run/xenvgpud.pid
+vgd_start
+vg_check "SIGKILL + restart: vga sees a third reset" vg_until 60 hold_is resets 3
 vg_check "SIGKILL + restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
 
 vg_use A
-xenstore-write "/local/domain/$VG_A_ID/data/vghold/stop" 2
+xenstore-write "/local/domain/$VG_A_ID/data/vghold/stop" 3
 vg_wait vghold
 
 # ---- destroy a domU whose ring the daemon maps -------------------------------
@@ -189,6 +200,7 @@ vg_check "vga: backend nodes removed" vg_until 30 be_gone "$VG_A_ID"
 vg_check "vga: status file removed" vg_until 10 test ! -e "/run/xenvgpud/d$VG_A_ID-0"
 vg_check "xenvgpud alive after the destroy" kill -0 "$VGD_PID"
 [ -f "$VG_A_L" ] && emit "console:vga" 0 "$VG_A_L"
+emit "log:$SCEN.xenvgpud" 0 "$VGD_LOG"
 
 # ---- detach vgb's (closed) device, then destroy vgb -------------------------
 vg_use B
@@ -198,8 +210,8 @@ domu_destroy
 vg_check "vgb: no dying domain left" vg_until 30 no_dying
 
 kill -TERM "$VGD_PID" 2>/dev/null
-vg_check "xenvgpud stops on SIGTERM" vg_until 30 sh -c "! kill -0 $VGD_PID"
-emit "log:$SCEN.xenvgpud" 0 "$VGD_LOG"
+wait "$VGD_PID"
+vg_check "xenvgpud stops on SIGTERM (rc 0)" test $? -eq 0
 
 # the checks frame: a suite of its own, failed when any check failed
 DOMU=""
