@@ -124,7 +124,9 @@ follow() {
 	n=$(wc -l <"$serial")
 	[ "$n" -gt "$seen" ] || return 0
 	while IFS= read -r line; do
-		line=${line%$'\r'}
+		# dom0's console ends lines with "\r\r\n": drop every \r, or a
+		# scenario's "timeout=900" reads as "900\r" and falls back to 300.
+		line=${line//$'\r'/}
 		# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
 		[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
 			line="XVBED-STAGE ${BASH_REMATCH[1]}"
