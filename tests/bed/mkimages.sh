@@ -172,6 +172,18 @@ if command -v valgrind >/dev/null; then
 		vgpreload_memcheck-amd64-linux.so default.supp; do
 		cp "$vgl/$f" "$d0$vgl/"
 	done
+	# valgrind must redirect ld.so's strlen: it needs ld.so's symbols,
+	# from libc6-dbg's detached debug file, found by build id.
+	bid=$(readelf -n /lib64/ld-linux-x86-64.so.2 |
+		awk '/Build ID/ { print $3 }')
+	dbg=/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug
+	if [ -n "$bid" ] && [ -f "$dbg" ]; then
+		mkdir -p "$d0$(dirname "$dbg")"
+		cp "$dbg" "$d0$dbg"
+	else
+		echo "bed: no debug symbols for ld.so (libc6-dbg):" \
+			"valgrind will not start in dom0" >&2
+	fi
 fi
 cp "$here/runner.sh" "$d0/xv/runner.sh"
 cp "$here"/*.cfg.in "$d0/xv/"
