@@ -177,5 +177,7 @@ clean:
 # The Xen-side test programs and the Xen-in-QEMU bed add their own rules.
 -include tests/xen/xen.mk
 -include tests/bed/bed.mk
+# The control tool's parsing code as a library for its unit suites.
+-include tools/ctl/ctl.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
