@@ -11,6 +11,8 @@
 
 BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
              $(B)/tests/bed/exchange-dom0 $(B)/tests/bed/exchange-domu
+# The project's dom0 programs go into dom0's /usr/sbin.
+BED_PROGS += $(filter $(B)/bin/xenvgpud $(B)/bin/xenvgpu-ctl,$(PROGS))
 # The cross-domain suites (tests/xen/xen.mk) name theirs XEN_TEST_PROGS.
 BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS)
 

@@ -25,6 +25,7 @@ key=$( {
 	find "$here" -type f \( -name '*.sh' -o -name '*.cfg.in' \) \
 		-print0 | sort -z | xargs -0 md5sum
 	for p in "$@"; do md5sum "$p"; done
+	md5sum "$here/../../tools/etc/xenvgpu/"*
 	dpkg-query -W -f='${Version}\n' busybox-static libc6 libxen-dev \
 		libcunit1
 } | md5sum | cut -c1-16)
@@ -147,8 +148,16 @@ cp -a "$root/etc/xen" "$d0/etc/"
 mkdir -p "$d0/var/lib/xen" "$d0/var/lib/xenstored" "$d0/var/log/xen"
 stage_mod "$d0" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc
 for p in "$@"; do
-	case $p in *-dom0) stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")" ;; esac
+	case $p in
+	*-dom0) stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")" ;;
+	# The project's own dom0 programs, where a package would put them.
+	*/xenvgpud | */xenvgpu-ctl)
+		stage_prog "$d0" "$p" "/usr/sbin/$(basename "$p")" ;;
+	esac
 done
+# The control tool's profiles (/etc/xenvgpu/profiles.conf).
+mkdir -p "$d0/etc/xenvgpu"
+cp "$here/../../tools/etc/xenvgpu/"* "$d0/etc/xenvgpu/"
 cp "$here/runner.sh" "$d0/xv/runner.sh"
 cp "$here"/*.cfg.in "$d0/xv/"
 for d in scenarios run; do
