@@ -42,13 +42,6 @@ int ctl_dom_resolve(struct xs_handle *xs, const char *arg, bool allow_gone,
 int ctl_dom_devids(struct xs_handle *xs, unsigned domid, uint8_t *used,
 		   unsigned *count);
 
-/*
- * Remove the backend's per-domain directory (.../backend/vgpu/<domid>)
- * when no device is left in it; checked and removed in one transaction,
- * so a device attached meanwhile is never swept away. 0 or -errno.
- */
-int ctl_dom_prune(struct xs_handle *xs, unsigned domid);
-
 /* Domids under the backend root (each has or had vGPUs). */
 int ctl_dom_vgpu_domids(struct xs_handle *xs, unsigned *ids, unsigned max,
 			unsigned *n);

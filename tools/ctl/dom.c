@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -152,44 +151,6 @@ int ctl_dom_devids(struct xs_handle *xs, unsigned domid, uint8_t *used,
 	if (count)
 		*count = c;
 	return 0;
-}
-
-int ctl_dom_prune(struct xs_handle *xs, unsigned domid)
-{
-	char root[XV_XS_PATH_MAX], dir[XV_XS_PATH_MAX];
-	int rc;
-
-	rc = xv_xs_backend_root(root, sizeof(root), CTL_BACKEND_DOMID);
-	if (rc)
-		return rc;
-	if (snprintf(dir, sizeof(dir), "%s/%u", root, domid) >=
-	    (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	/* Conflicts are retried a few times; losing the race is harmless. */
-	for (int i = 0; i < 8; i++) {
-		xs_transaction_t t = xs_transaction_start(xs);
-		unsigned n = 0;
-		char **ents;
-
-		if (t == XBT_NULL)
-			return -errno;
-		ents = xs_directory(xs, t, dir, &n);
-		free(ents);
-		if (!ents || n > 0) {
-			xs_transaction_end(xs, t, true);
-			return 0;
-		}
-		if (!xs_rm(xs, t, dir)) {
-			rc = -errno;
-			xs_transaction_end(xs, t, true);
-			return rc;
-		}
-		if (xs_transaction_end(xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return -errno;
-	}
-	return -EAGAIN;
 }
 
 int ctl_dom_vgpu_domids(struct xs_handle *xs, unsigned *ids, unsigned max,

@@ -116,8 +116,6 @@ static int remove_device(struct ctl *c, unsigned domid, unsigned devid,
 	if (rc)
 		return ctl_err_set(err, "d%u/%u: cannot remove nodes: %s",
 				   domid, devid, strerror(-rc));
-	/* An empty .../backend/vgpu/<domid> would linger forever. */
-	ctl_dom_prune(c->xs, domid);
 	return 0;
 }
 

@@ -4,7 +4,7 @@
 # played by hand (xenstore-write); when one runs, it answers itself and
 # the checks that need a silent backend are skipped.
 scenario_begin 300
-CTL=/usr/sbin/xenvgpu-ctl
+CTL=/xv/bin/xenvgpu-ctl
 R=/run/res/$SCEN.ctl
 : >"$R"
 ctl_fail=0
