@@ -316,12 +316,18 @@ int ctl_dom_wait(struct xs_handle *xs, unsigned domid, unsigned devid,
 		}
 	}
 out:
-	if (rc == -ETIMEDOUT)
+	if (rc == -ETIMEDOUT && what == CTL_WAIT_READY)
 		ctl_err_set(err,
 			    "backend d%u/%u still %s after %u s (is xenvgpud "
 			    "running?)",
 			    domid, devid, ctl_state_name(state),
 			    timeout_ms / 1000);
+	else if (rc == -ETIMEDOUT)
+		ctl_err_set(err,
+			    "backend d%u/%u did not close within %u s (still "
+			    "%s)",
+			    domid, devid, timeout_ms / 1000,
+			    ctl_state_name(state));
 	if (watching)
 		xs_unwatch(xs, be, token);
 	if (last)

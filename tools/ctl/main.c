@@ -133,6 +133,68 @@ static void roll_back(struct ctl *c, unsigned domid)
 }
 
 /*
+ * The lowest devid free in xenstore now and not taken by this run's
+ * other plans; -ENOSPC when none.
+ */
+static int next_free_devid(struct ctl *c, unsigned domid, const struct plan *me)
+{
+	uint8_t used[CTL_DEVID_MAX + 1];
+
+	if (ctl_dom_devids(c->xs, domid, used, NULL))
+		return -EIO;
+	for (unsigned i = 0; i < c->nplans; i++)
+		if (&c->plans[i] != me && c->plans[i].spec.devid >= 0)
+			used[c->plans[i].spec.devid] = 1;
+	for (int d = 0; d <= CTL_DEVID_MAX; d++)
+		if (!used[d])
+			return d;
+	return -ENOSPC;
+}
+
+/*
+ * Create one device. A devid the tool chose itself (any) that another
+ * toolstack run took meanwhile is replaced by the next free one; a devid
+ * the user named is not.
+ */
+static int create_one(struct ctl *c, unsigned domid, const char *name,
+		      struct plan *p, bool any, struct ctl_err *err)
+{
+	struct xv_xs_dev_spec ds;
+	const char *bad = NULL;
+	int rc = -EEXIST;
+
+	for (int tries = 0; tries < 8 && rc == -EEXIST; tries++) {
+		if (tries > 0) {
+			int d = next_free_devid(c, domid, p);
+
+			if (d < 0)
+				break;
+			p->spec.devid = d;
+		}
+		memset(&ds, 0, sizeof(ds));
+		ds.be_domid = CTL_BACKEND_DOMID;
+		ds.domid = domid;
+		ds.devid = (unsigned)p->spec.devid;
+		snprintf(ds.profile, sizeof(ds.profile), "%s",
+			 ctl_vgpu_spec_profile(&p->spec));
+		ds.limits = p->lim;
+		rc = xv_xs_device_create(c->xs, &ds, &bad);
+		if (!any)
+			break;
+	}
+	if (rc == -EEXIST)
+		ctl_err_set(err, "%s (d%u): vgpu device %u already exists",
+			    name[0] ? name : "-", domid, ds.devid);
+	else if (rc == -EINVAL && bad)
+		ctl_err_set(err, "d%u/%u: %s rejected by the xenstore layer",
+			    domid, ds.devid, bad);
+	else if (rc)
+		ctl_err_set(err, "d%u/%u: cannot create nodes: %s", domid,
+			    ds.devid, strerror(-rc));
+	return rc;
+}
+
+/*
  * Create the planned devices of domid and wait for the backend to take
  * each (InitWait or later). All or nothing: on a failure the ones
  * created are removed again.
@@ -142,6 +204,7 @@ static int add_devices(struct ctl *c, unsigned domid, const char *name,
 {
 	struct ctl_vgpu_spec specs[CTL_VGPUS_MAX];
 	uint8_t used[CTL_DEVID_MAX + 1];
+	bool any[CTL_VGPUS_MAX];
 	int rc;
 
 	rc = ctl_dom_devids(c->xs, domid, used, NULL);
@@ -160,34 +223,17 @@ static int add_devices(struct ctl *c, unsigned domid, const char *name,
 		}
 		return rc;
 	}
+	/* All devids in the plans first: a retry must not take a later
+	 * plan's. */
 	for (unsigned i = 0; i < c->nplans; i++) {
-		struct xv_xs_dev_spec ds;
-		const char *bad = NULL;
-		struct plan *p = &c->plans[i];
-
-		p->spec.devid = specs[i].devid;
-		memset(&ds, 0, sizeof(ds));
-		ds.be_domid = CTL_BACKEND_DOMID;
-		ds.domid = domid;
-		ds.devid = (unsigned)p->spec.devid;
-		snprintf(ds.profile, sizeof(ds.profile), "%s",
-			 ctl_vgpu_spec_profile(&p->spec));
-		ds.limits = p->lim;
-		rc = xv_xs_device_create(c->xs, &ds, &bad);
-		if (rc == -EEXIST)
-			ctl_err_set(err, "vgpu device d%u/%u already exists",
-				    domid, ds.devid);
-		else if (rc == -EINVAL && bad)
-			ctl_err_set(err,
-				    "d%u/%u: %s rejected by the xenstore "
-				    "layer",
-				    domid, ds.devid, bad);
-		else if (rc)
-			ctl_err_set(err, "d%u/%u: cannot create nodes: %s",
-				    domid, ds.devid, strerror(-rc));
+		any[i] = c->plans[i].spec.devid < 0;
+		c->plans[i].spec.devid = specs[i].devid;
+	}
+	for (unsigned i = 0; i < c->nplans; i++) {
+		rc = create_one(c, domid, name, &c->plans[i], any[i], err);
 		if (rc)
 			goto out;
-		p->created = true;
+		c->plans[i].created = true;
 	}
 	for (unsigned i = 0; i < c->nplans; i++) {
 		rc = ctl_dom_wait(
