@@ -66,7 +66,7 @@ HDR_STAMPS  := $(HEADERS:%.h=$(B)/hdr/%.ok)
 
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps check unit unit-san fuzz fuzz-build hdrcheck bench \
+.PHONY: all deps check run unit unit-san fuzz fuzz-build hdrcheck bench \
         format format-check clean
 .DELETE_ON_ERROR:
 
@@ -153,6 +153,11 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory bed
+
+# The main job: boot Xen in QEMU and run it (tests/bed/bed.mk).
+run: deps
+	@$(MAKE) --no-print-directory bed-run
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
@@ -172,5 +177,7 @@ clean:
 # The Xen-side test programs and the Xen-in-QEMU bed add their own rules.
 -include tests/xen/xen.mk
 -include tests/bed/bed.mk
+# The control tool's parsing code as a library for its unit suites.
+-include tools/ctl/ctl.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

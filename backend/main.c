@@ -1,0 +1,139 @@
+/*
+ * main.c — xenvgpud: options, one instance (flock), service mode
+ * (daemonize, pidfile, syslog) or foreground, signals; the work is in
+ * be-daemon.c.
+ *
+ *   xenvgpud [-F] [-v] [-R run-dir] [-L lock-file] [-P pid-file]
+ *
+ * Exit status: 0 after SIGTERM/SIGINT, 1 on an error, 3 when another
+ * instance holds the lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "be-daemon.h"
+#include "be-log.h"
+#include "be-status.h"
+
+static volatile sig_atomic_t stop;
+static struct be_daemon *the_daemon;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+	if (the_daemon)
+		be_daemon_wake(the_daemon);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: xenvgpud [-F] [-v] [-R run-dir] "
+			"[-L lock-file] [-P pid-file]\n"
+			"  -F  stay in the foreground, log to stderr\n"
+			"  -v  log debug lines too\n");
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0)
+		return -errno;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct be_daemon_opts o = {
+	    .be_domid = 0,
+	    .run_dir = XV_BE_RUN_DIR,
+	    .rescan_ms = 2000,
+	    .pasid_bits = 20,
+	};
+	const char *lock_path = XV_BE_LOCK_FILE, *pid_path = XV_BE_PID_FILE;
+	bool foreground = false, verbose = false, pidfile = false;
+	struct sigaction sa;
+	int lock_fd = -1, opt, rc = 1;
+
+	while ((opt = getopt(argc, argv, "FvR:L:P:h")) != -1) {
+		switch (opt) {
+		case 'F':
+			foreground = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'R':
+			o.run_dir = optarg;
+			break;
+		case 'L':
+			lock_path = optarg;
+			break;
+		case 'P':
+			pid_path = optarg;
+			break;
+		default:
+			usage();
+			return opt == 'h' ? 0 : 1;
+		}
+	}
+	be_log_init(false, verbose);
+
+	/* One instance: the lock lives as long as the fd, across fork. */
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock_fd < 0) {
+		be_log(LOG_ERR, "%s: %s", lock_path, strerror(errno));
+		goto out;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		be_log(LOG_ERR, "another xenvgpud is running (%s is locked)",
+		       lock_path);
+		rc = 3;
+		goto out;
+	}
+	if (!foreground) {
+		if (daemon(0, 0) < 0) {
+			be_log(LOG_ERR, "daemon: %s", strerror(errno));
+			goto out;
+		}
+		be_log_init(true, verbose);
+		if (write_pidfile(pid_path) < 0)
+			be_log(LOG_WARNING, "%s: %s", pid_path,
+			       strerror(errno));
+		else
+			pidfile = true;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	/* xenstore is opened after the fork (libxenstore asks for that) */
+	if (be_daemon_new(&o, &the_daemon) < 0)
+		goto out;
+	be_log(LOG_INFO, "serving %s devices", "vgpu");
+	rc = be_daemon_run(the_daemon, &stop) < 0 ? 1 : 0;
+	be_log(LOG_INFO, "stopping");
+out:
+	be_daemon_free(the_daemon);
+	the_daemon = NULL;
+	if (pidfile)
+		unlink(pid_path);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}

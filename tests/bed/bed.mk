@@ -1,0 +1,36 @@
+# The Xen-in-QEMU test bed (included by the top-level Makefile).
+#
+#   make bed        boot Xen once, run every scenario in tests/bed/scenarios
+#   make bed-run    the main job (tests/bed/run), output printed in full;
+#                   the top-level `make run` calls it
+# Knobs (make variables or environment), for checking the bed by hand:
+#   BED_FAIL=1          domUs run their suites with one deliberate failure
+#   BED_KILL_DOMU=xs    xl destroy the domU while suite xs runs
+#   BED_ACCEL=kvm       use KVM (default tcg; KVM fails on nested hosts)
+#   BED_CACHE=dir       where downloaded packages are kept
+
+BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
+             $(B)/tests/bed/exchange-dom0 $(B)/tests/bed/exchange-domu
+# The cross-domain suites (tests/xen/xen.mk) name theirs XEN_TEST_PROGS.
+BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS)
+
+.PHONY: bed bed-progs bed-run
+export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CPU BED_CACHE \
+       BED_XTEST_TIMEOUT
+
+$(B)/tests/bed/bedcheck-%: $(B)/tests/bed/bedcheck-%.o $(B)/libxvtest.a
+	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lcunit
+
+$(B)/tests/bed/exchange-%: $(B)/tests/bed/exchange-%.o
+	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lxengnttab -lxenevtchn
+
+# Keep the objects: make would otherwise delete them as intermediates.
+.SECONDARY: $(BED_PROGS:%=%.o)
+
+bed-progs: $(BED_ALL_PROGS)
+
+bed: bed-progs
+	@tests/bed/bed.sh check $(BED_ALL_PROGS)
+
+bed-run: bed-progs
+	@tests/bed/bed.sh run $(BED_ALL_PROGS)
