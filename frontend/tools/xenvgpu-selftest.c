@@ -26,6 +26,10 @@
  * adds cross-checks between what QUERY_CAPS and the config space say.
  */
 #include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -317,6 +321,38 @@ static int run_reset(unsigned int devid, int timeout_ms, int seconds)
 	return failed ? 1 : 0;
 }
 
+/*
+ * A crash in the domU must say where: print the stack and the mappings
+ * (the program is position independent) so addr2line can place it.
+ */
+static void on_crash(int sig)
+{
+	void *frames[32];
+	char buf[4096];
+	ssize_t n;
+	int fd, nr;
+
+	nr = backtrace(frames, 32);
+	dprintf(1, "xenvgpu-selftest: signal %d; backtrace:\n", sig);
+	backtrace_symbols_fd(frames, nr, 1);
+	fd = open("/proc/self/maps", O_RDONLY);
+	while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(1, buf, (size_t)n) < 0)
+			break;
+	_exit(128 + sig);
+}
+
+static void catch_crashes(void)
+{
+	void *warm[1];
+
+	/* backtrace() loads libgcc_s on first use: not in the handler. */
+	backtrace(warm, 1);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGABRT, on_crash);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] "
@@ -377,6 +413,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	catch_crashes();
 	rc = reset ? run_reset(devid, timeout_ms, reset)
 		   : run_basic(devid, timeout_ms);
 	printf("xenvgpu-selftest: %d passed, %d failed, exit %d\n", passed,
