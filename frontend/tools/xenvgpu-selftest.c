@@ -4,6 +4,7 @@
  * one line per check, "PASS <name>" or "FAIL <name>: <why>".
  *
  *   xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] [--reset [SECONDS]]
+ *                    [--cycles N] [--quick]
  *
  * Default: open; QUERY_CAPS; the whole config space through CFG_READ,
  * decoded and checked against QUERY_CAPS; bad accesses refused before
@@ -18,6 +19,10 @@
  * the backend leave Connected): a call must fail with the distinct
  * DEVICE_RESET code; xenvgpu_reconnect() must then give a working
  * device again. Writes "reset-seen", then "recovered" (or "failed").
+ *
+ * --quick: the default checks without the ring-size runs.
+ * --cycles N: open, QUERY_CAPS, one CFG_READ, close, N times (ring order
+ * alternating between the default and 0).
  *
  * Exit status: 0 every check passed; 1 a check failed; 2 bad usage;
  * 3 the device could not be opened at all.
@@ -203,7 +208,7 @@ static void check_ring(unsigned int devid, int timeout_ms, int order,
 	CHECK_RC(rc, name);
 }
 
-static int run_basic(unsigned int devid, int timeout_ms)
+static int run_basic(unsigned int devid, int timeout_ms, bool rings)
 {
 	struct xenvgpu_caps c, c2;
 	struct xenvgpu *h = NULL;
@@ -238,11 +243,44 @@ static int run_basic(unsigned int devid, int timeout_ms)
 		CHECK_RC(xenvgpu_close(h), "close again");
 	}
 
+	if (!rings)
+		return failed ? 1 : 0;
 	/* One page, 32 slots: 3000 requests wrap it about 94 times. */
 	check_ring(devid, timeout_ms, 0, 3000);
 	if ((c.offered_features & XENVGPU_FEATURE_MULTI_PAGE_RING) &&
 	    c.ring_order_max > 0)
 		check_ring(devid, timeout_ms, (int)c.ring_order_max, 3000);
+	return failed ? 1 : 0;
+}
+
+/* Open, use and close the device again and again: handles, grants
+ * and event channels must come and go cleanly. */
+static int run_cycles(unsigned int devid, int timeout_ms, int cycles)
+{
+	struct xenvgpu_caps c;
+	struct xenvgpu *h = NULL;
+	char name[64];
+	uint32_t v = 0;
+	int rc;
+
+	for (int i = 0; i < cycles; i++) {
+		snprintf(name, sizeof(name), "cycle %d: open, use, close", i);
+		rc = open_dev(devid, timeout_ms, i % 2 ? 0 : -1, &h);
+		if (rc) {
+			check(false, name, rc);
+			return i ? 1 : 3;
+		}
+		rc = xenvgpu_query_caps(h, &c);
+		if (!rc)
+			rc = xenvgpu_cfg_read(h, XV_PCI_VENDOR_ID, 2, &v);
+		if (!rc && v != XV_VCFG_VENDOR_ID)
+			rc = -EIO;
+		if (!rc)
+			rc = xenvgpu_close(h);
+		else
+			xenvgpu_close(h);
+		CHECK_RC(rc, name);
+	}
 	return failed ? 1 : 0;
 }
 
@@ -356,7 +394,7 @@ static void catch_crashes(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] "
-		   "[--reset [SECONDS]]\n"
+		   "[--reset [SECONDS]] [--cycles N] [--quick]\n"
 		   "Exit status: 0 pass, 1 a check failed, 2 usage, 3 no "
 		   "device.\n");
 }
@@ -367,11 +405,14 @@ int main(int argc, char **argv)
 	    {"device", required_argument, NULL, 'd'},
 	    {"timeout", required_argument, NULL, 't'},
 	    {"reset", optional_argument, NULL, 'R'},
+	    {"cycles", required_argument, NULL, 'C'},
+	    {"quick", no_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	unsigned int devid = 0;
-	int timeout_ms = 0, reset = 0, rc;
+	int timeout_ms = 0, reset = 0, cycles = 0, rc;
+	bool rings = true;
 	char *end;
 	long v;
 
@@ -401,6 +442,17 @@ int main(int argc, char **argv)
 				reset = (int)v;
 			}
 			break;
+		case 'C':
+			v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 100000) {
+				usage(stderr);
+				return 2;
+			}
+			cycles = (int)v;
+			break;
+		case 'Q':
+			rings = false;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -414,8 +466,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	catch_crashes();
-	rc = reset ? run_reset(devid, timeout_ms, reset)
-		   : run_basic(devid, timeout_ms);
+	if (cycles)
+		rc = run_cycles(devid, timeout_ms, cycles);
+	else if (reset)
+		rc = run_reset(devid, timeout_ms, reset);
+	else
+		rc = run_basic(devid, timeout_ms, rings);
 	printf("xenvgpu-selftest: %d passed, %d failed, exit %d\n", passed,
 	       failed, rc);
 	return rc;
