@@ -70,7 +70,11 @@ static bool check(bool ok, const char *name, int code)
 	return ok;
 }
 
-#define CHECK_RC(rc, name) check((rc) == 0, name, rc)
+/* A function, not a macro: the call in rc must run exactly once. */
+static bool check_rc(int rc, const char *name)
+{
+	return check(rc == 0, name, rc);
+}
 
 static void phase(const char *val)
 {
@@ -116,7 +120,7 @@ static void check_config(struct xenvgpu *h, const struct xenvgpu_caps *c)
 	int rc;
 
 	rc = xenvgpu_cfg_snapshot(h, cfg);
-	if (!CHECK_RC(rc, "config space read (1024 CFG_READs)"))
+	if (!check_rc(rc, "config space read (1024 CFG_READs)"))
 		return;
 	check(cfg[0] == (XV_VCFG_VENDOR_ID & 0xff) &&
 		  cfg[1] == XV_VCFG_VENDOR_ID >> 8 &&
@@ -124,9 +128,9 @@ static void check_config(struct xenvgpu *h, const struct xenvgpu_caps *c)
 		  cfg[3] == XV_VCFG_DEVICE_ID >> 8,
 	      "vendor and device id", 0);
 	rc = xv_vcfg_find_cap(cfg, XV_PCI_CAP_ID_EXP, &off);
-	CHECK_RC(rc, "PCI Express capability present");
+	check_rc(rc, "PCI Express capability present");
 	rc = xv_vcfg_decode_limits(cfg, &lim);
-	if (CHECK_RC(rc, "DVSEC limits decode")) {
+	if (check_rc(rc, "DVSEC limits decode")) {
 		check(lim.max_contexts == c->max_contexts &&
 			  lim.max_pinned_pages == c->max_pinned_pages &&
 			  lim.pasid_width == c->pasid_width &&
@@ -140,9 +144,9 @@ static void check_config(struct xenvgpu *h, const struct xenvgpu_caps *c)
 		      "DVSEC limits equal QUERY_CAPS", 0);
 	}
 	rc = xv_vcfg_decode_free_ranges(cfg, ranges, XV_DVSEC_FREE_MAX, &nr);
-	CHECK_RC(rc, "DVSEC free ranges decode");
+	check_rc(rc, "DVSEC free ranges decode");
 	rc = xv_vcfg_find_ext_cap(cfg, XV_PCI_EXT_CAP_ID_PASID, &off);
-	if (CHECK_RC(rc, "PASID capability present")) {
+	if (check_rc(rc, "PASID capability present")) {
 		uint32_t cap = (uint32_t)(cfg[off + 4] | cfg[off + 5] << 8);
 
 		check(((cap & XV_PCI_PASID_CAP_WIDTH) >> 8) == c->pasid_width,
@@ -168,7 +172,7 @@ static void check_config(struct xenvgpu *h, const struct xenvgpu_caps *c)
 	check(!rc && v == XV_VCFG_VENDOR_ID, "RO register keeps its value", rc);
 
 	rc = xenvgpu_enable_pasid(h);
-	CHECK_RC(rc, "PASID Enable set");
+	check_rc(rc, "PASID Enable set");
 	rc = xenvgpu_cfg_read(h, XV_VCFG_PASID_OFFSET + XV_PCI_PASID_CTRL, 2,
 			      &n);
 	check(!rc && (n & XV_PCI_PASID_CTRL_ENABLE), "PASID Enable reads back",
@@ -186,7 +190,7 @@ static void check_ring(unsigned int devid, int timeout_ms, int order,
 
 	snprintf(name, sizeof(name), "ring order %d: open", order);
 	rc = open_dev(devid, timeout_ms, order, &h);
-	if (!CHECK_RC(rc, name))
+	if (!check_rc(rc, name))
 		return;
 	rc = xenvgpu_query_caps(h, &c);
 	snprintf(name, sizeof(name), "ring order %d: negotiated", order);
@@ -202,10 +206,10 @@ static void check_ring(unsigned int devid, int timeout_ms, int order,
 	}
 	snprintf(name, sizeof(name), "ring order %d: %u requests", order,
 		 reads);
-	CHECK_RC(rc, name);
+	check_rc(rc, name);
 	rc = xenvgpu_close(h);
 	snprintf(name, sizeof(name), "ring order %d: close", order);
-	CHECK_RC(rc, name);
+	check_rc(rc, name);
 }
 
 static int run_basic(unsigned int devid, int timeout_ms, bool rings)
@@ -215,10 +219,10 @@ static int run_basic(unsigned int devid, int timeout_ms, bool rings)
 	int rc;
 
 	rc = open_dev(devid, timeout_ms, -1, &h);
-	if (!CHECK_RC(rc, "open"))
+	if (!check_rc(rc, "open"))
 		return 3;
 	rc = xenvgpu_query_caps(h, &c);
-	if (CHECK_RC(rc, "QUERY_CAPS")) {
+	if (check_rc(rc, "QUERY_CAPS")) {
 		printf("caps: contexts %u pinned %u pasid-width %u pasids %u "
 		       "queued %u cmd %u ring-order-max %u weight %u "
 		       "features 0x%x/0x%x oos %u va-bits %u generation %u "
@@ -230,17 +234,17 @@ static int run_basic(unsigned int devid, int timeout_ms, bool rings)
 		       c.generation, c.ring_order);
 		check_config(h, &c);
 	}
-	CHECK_RC(xenvgpu_poll_events(h), "no event pending");
-	CHECK_RC(xenvgpu_reconnect(h), "reconnect on a healthy handle");
+	check_rc(xenvgpu_poll_events(h), "no event pending");
+	check_rc(xenvgpu_reconnect(h), "reconnect on a healthy handle");
 	rc = xenvgpu_close(h);
-	CHECK_RC(rc, "close: backend reached Closed, grants ended");
+	check_rc(rc, "close: backend reached Closed, grants ended");
 
 	rc = open_dev(devid, timeout_ms, -1, &h);
-	if (CHECK_RC(rc, "open again after close")) {
+	if (check_rc(rc, "open again after close")) {
 		rc = xenvgpu_query_caps(h, &c2);
 		check(!rc && c2.max_contexts == c.max_contexts,
 		      "QUERY_CAPS after reopen", rc);
-		CHECK_RC(xenvgpu_close(h), "close again");
+		check_rc(xenvgpu_close(h), "close again");
 	}
 
 	if (!rings)
@@ -279,7 +283,7 @@ static int run_cycles(unsigned int devid, int timeout_ms, int cycles)
 			rc = xenvgpu_close(h);
 		else
 			xenvgpu_close(h);
-		CHECK_RC(rc, name);
+		check_rc(rc, name);
 	}
 	return failed ? 1 : 0;
 }
@@ -301,12 +305,12 @@ static int run_reset(unsigned int devid, int timeout_ms, int seconds)
 	int rc;
 
 	rc = open_dev(devid, timeout_ms, -1, &h);
-	if (!CHECK_RC(rc, "open")) {
+	if (!check_rc(rc, "open")) {
 		phase("failed");
 		return 3;
 	}
 	rc = xenvgpu_query_caps(h, &before);
-	CHECK_RC(rc, "QUERY_CAPS before the reset");
+	check_rc(rc, "QUERY_CAPS before the reset");
 	phase("connected");
 	deadline = now_ms() + (int64_t)seconds * 1000;
 	/* Keep using the device, as a guest program would, until it
@@ -343,18 +347,18 @@ static int run_reset(unsigned int devid, int timeout_ms, int seconds)
 	do {
 		rc = xenvgpu_reconnect(h);
 	} while (rc && rc != -EPROTO && now_ms() < deadline);
-	CHECK_RC(rc, "reconnect");
+	check_rc(rc, "reconnect");
 	if (!rc) {
 		rc = xenvgpu_query_caps(h, &after);
-		CHECK_RC(rc, "QUERY_CAPS after reconnect");
+		check_rc(rc, "QUERY_CAPS after reconnect");
 		printf("generation %u -> %u\n", before.generation,
 		       after.generation);
 		rc = xenvgpu_cfg_read(h, XV_PCI_VENDOR_ID, 2, &v);
 		check(!rc && v == XV_VCFG_VENDOR_ID, "config read after reset",
 		      rc);
-		CHECK_RC(xenvgpu_enable_pasid(h), "PASID Enable after reset");
+		check_rc(xenvgpu_enable_pasid(h), "PASID Enable after reset");
 	}
-	CHECK_RC(xenvgpu_close(h), "close");
+	check_rc(xenvgpu_close(h), "close");
 	phase(failed ? "failed" : "recovered");
 	return failed ? 1 : 0;
 }
