@@ -3,7 +3,7 @@
  * runs libxenvgpu against a real backend (xenvgpud in dom0) and prints
  * one line per check, "PASS <name>" or "FAIL <name>: <why>".
  *
- *   xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] [--reset [SECONDS]]
+ *   xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] [--reset SECONDS]
  *                    [--cycles N] [--quick]
  *
  * Default: open; QUERY_CAPS; the whole config space through CFG_READ,
@@ -13,7 +13,7 @@
  * after close); one-page and largest multi-page rings with requests
  * wrapping the ring many times.
  *
- * --reset [SECONDS] (default 120): open, write "connected" to
+ * --reset SECONDS: open, write "connected" to
  * data/xenvgpu-selftest/phase in this domain's xenstore home, then wait
  * for a device reset (dom0 restarts the daemon, resets the GPU or makes
  * the backend leave Connected): a call must fail with the distinct
@@ -398,7 +398,7 @@ static void catch_crashes(void)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xenvgpu-selftest [-d DEVID] [-t TIMEOUT_MS] "
-		   "[--reset [SECONDS]] [--cycles N] [--quick]\n"
+		   "[--reset SECONDS] [--cycles N] [--quick]\n"
 		   "Exit status: 0 pass, 1 a check failed, 2 usage, 3 no "
 		   "device.\n");
 }
@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"device", required_argument, NULL, 'd'},
 	    {"timeout", required_argument, NULL, 't'},
-	    {"reset", optional_argument, NULL, 'R'},
+	    {"reset", required_argument, NULL, 'R'},
 	    {"cycles", required_argument, NULL, 'C'},
 	    {"quick", no_argument, NULL, 'Q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -436,15 +436,12 @@ int main(int argc, char **argv)
 				timeout_ms = (int)v;
 			break;
 		case 'R':
-			reset = 120;
-			if (optarg) {
-				v = strtol(optarg, &end, 10);
-				if (*end || v <= 0 || v > 3600) {
-					usage(stderr);
-					return 2;
-				}
-				reset = (int)v;
+			v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 3600) {
+				usage(stderr);
+				return 2;
 			}
+			reset = (int)v;
 			break;
 		case 'C':
 			v = strtol(optarg, &end, 10);
