@@ -116,6 +116,39 @@ int xenvgpu_cfg_snapshot(struct xenvgpu *h, uint8_t out[XENVGPU_CFG_SPACE_SIZE])
 	return 0;
 }
 
+/*
+ * Read only the extended capability headers (a few requests, not 1024):
+ * follow the chain from 0x100 into a zeroed image, then let vcfg.c's
+ * bounded walker find the capability in it. The walk here stops at a
+ * pointer out of range or after as many headers as the space can hold,
+ * so a looping chain costs at most that; vcfg.c reports the loop.
+ */
+static int read_ext_headers(struct xenvgpu *h, uint8_t cfg[XV_VCFG_SIZE])
+{
+	uint32_t off = 0x100, hdr;
+	unsigned int n;
+	int rc;
+
+	memset(cfg, 0, XV_VCFG_SIZE);
+	for (n = 0; n < (XV_VCFG_SIZE - 0x100) / 4; n++) {
+		if (off < 0x100 || off > XV_VCFG_SIZE - 4)
+			break;
+		rc = xenvgpu_cfg_read(h, off, 4, &hdr);
+		if (rc)
+			return rc;
+		if (cfg[off] | cfg[off + 1] | cfg[off + 2] | cfg[off + 3])
+			break; /* seen: a loop */
+		cfg[off] = (uint8_t)hdr;
+		cfg[off + 1] = (uint8_t)(hdr >> 8);
+		cfg[off + 2] = (uint8_t)(hdr >> 16);
+		cfg[off + 3] = (uint8_t)(hdr >> 24);
+		off = (hdr >> 20) & 0xffcu;
+		if (!off || !hdr)
+			break;
+	}
+	return 0;
+}
+
 int xenvgpu_enable_pasid(struct xenvgpu *h)
 {
 	uint8_t cfg[XV_VCFG_SIZE];
@@ -124,7 +157,7 @@ int xenvgpu_enable_pasid(struct xenvgpu *h)
 
 	if (!h)
 		return -EINVAL;
-	rc = xenvgpu_cfg_snapshot(h, cfg);
+	rc = read_ext_headers(h, cfg);
 	if (rc)
 		return rc;
 	rc = xv_vcfg_find_ext_cap(cfg, XV_PCI_EXT_CAP_ID_PASID, &off);

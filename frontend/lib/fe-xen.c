@@ -174,12 +174,18 @@ static int xen_wait(struct xenvgpu *h, int timeout_ms)
 			xenevtchn_unmask(h->xce, (evtchn_port_t)port);
 	}
 	if (pfd[0].revents & POLLIN) {
-		/* Drain; the state itself is read below (level, not edge). */
+		/*
+		 * Drain, then read the state itself (level, not edge). Only
+		 * here: every change of it fires the watch, and an xenstore
+		 * round trip per ring notification would cost more than the
+		 * request.
+		 */
 		while ((w = xs_check_watch(h->xs)) != NULL)
 			free(w);
+		if (h->connected &&
+		    read_state(h, h->be_path) != XenbusStateConnected)
+			h->lost = true;
 	}
-	if (h->connected && read_state(h, h->be_path) != XenbusStateConnected)
-		h->lost = true;
 	return 0;
 }
 
