@@ -777,7 +777,7 @@ static void test_rsp_header(void)
 
 	const int32_t bad[] = {1,	  -1,
 			       -12,	  -0xff,
-			       -0x10f,	  -XV_ERR_REQ_END_,
+			       -XV_ERR_RUNTIME_END_, -XV_ERR_REQ_END_,
 			       -0x300,	  -XV_ERR_RSP_ID,
 			       INT32_MIN, INT32_MAX};
 	for (size_t i = 0; i < XV_ARRAY_SIZE(bad); i++) {
