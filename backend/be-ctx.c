@@ -493,8 +493,8 @@ int be_ctx_create(struct be_gpu *g, uint32_t flags, uint32_t *handle,
 	shc.pin_ctx = g->mc;
 	shc.tlb_invalidate = tlb_forward;
 	shc.tlb_ctx = s;
-	shc.oos_disable = !((flags & XV_CTX_FLAG_OOS) &&
-			    (g->features & XV_FEATURE_OOS_PT));
+	shc.oos_disable =
+	    !((flags & XV_CTX_FLAG_OOS) && (g->features & XV_FEATURE_OOS_PT));
 	rc = xv_shadow_new(&shc, &s->sh);
 	if (rc) {
 		rc = errno_status(rc);

@@ -29,7 +29,7 @@ struct be_events {
 	pthread_mutex_t lock;
 	uint32_t max_ctx;
 	int fd;
-	uint32_t npending; /* slots with something to post */
+	uint32_t npending;    /* slots with something to post */
 	struct pending *slot; /* [max_ctx], context h at slot[h - 1] */
 	struct be_events_stats st;
 };
@@ -180,11 +180,10 @@ static void fault_event(uint32_t ctx, const struct pending *p,
 		va = (1ull << XV_GPU_VA_BITS) - 1;
 	ev->u.gpu_fault.gpu_va = va;
 	ev->u.gpu_fault.access = p->fault.access == XV_FAULT_ACCESS_WRITE
-					 ? XV_FAULT_ACCESS_WRITE
-					 : XV_FAULT_ACCESS_READ;
+				     ? XV_FAULT_ACCESS_WRITE
+				     : XV_FAULT_ACCESS_READ;
 	ev->u.gpu_fault.reason = p->fault.reason >= XV_FAULT_NOT_PRESENT &&
-					 p->fault.reason <=
-					     XV_FAULT_BAD_ADDRESS
+					 p->fault.reason <= XV_FAULT_BAD_ADDRESS
 				     ? p->fault.reason
 				     : XV_FAULT_BAD_ADDRESS;
 	ev->u.gpu_fault.lost = p->lost > 65535 ? 65535 : (uint16_t)p->lost;

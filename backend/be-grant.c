@@ -172,8 +172,8 @@ static void grant_unmap(void *ctx, void *const *pages, unsigned int n)
 		struct chunk **found = tfind(&key, &g->chunks, chunk_cmp);
 		struct chunk *c;
 
-		if (!found || ((char *)pages[i] - (*found)->base) %
-				  XV_PAGE_SIZE) {
+		if (!found ||
+		    ((char *)pages[i] - (*found)->base) % XV_PAGE_SIZE) {
 			stat_add(&g->st.refused, 1); /* the cache's bug */
 			continue;
 		}

@@ -72,7 +72,8 @@ static int collect_grefs(struct xv_mapcache *mc, const struct xv_req_submit *s,
 		rc = xv_proto_check_dir(dir, pages - have);
 		if (rc)
 			goto out;
-		memcpy(grefs + have, dir->gref, dir->num_grefs * sizeof(uint32_t));
+		memcpy(grefs + have, dir->gref,
+		       dir->num_grefs * sizeof(uint32_t));
 		have += dir->num_grefs;
 		next = dir->gref_dir_next_page;
 	}

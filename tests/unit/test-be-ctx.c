@@ -45,8 +45,8 @@ static int cm_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 		  unsigned int n, enum xv_pin_access access, void **pages)
 {
 	struct cmapper *m = ctx;
-	int rc = xv_gmem_mapper_ops.map_batch(m->gm, domid, gaddr, n, access,
-					      pages);
+	int rc =
+	    xv_gmem_mapper_ops.map_batch(m->gm, domid, gaddr, n, access, pages);
 
 	m->domid_seen = domid;
 	if (rc == 0) {
@@ -133,8 +133,7 @@ static void guest_init(struct guest *g, uint32_t features)
 
 	memset(g, 0, sizeof(*g));
 	CU_ASSERT_EQUAL_FATAL(xv_pasid_space_new(10, &g->space), 0);
-	CU_ASSERT_EQUAL_FATAL(be_vgpu_new(&l, features, g->space, 1, &g->v),
-			      0);
+	CU_ASSERT_EQUAL_FATAL(be_vgpu_new(&l, features, g->space, 1, &g->v), 0);
 	g->m.gm = xv_gmem_new(GM_PAGES);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g->m.gm);
 	CU_ASSERT_EQUAL_FATAL(be_vgpu_set_mapper(g->v, DOMID, &cm_ops, &g->m),
@@ -250,8 +249,8 @@ static void build_submit(struct guest *g, const void *cmds, size_t len,
 
 		pages[i] = xv_gmem_alloc(g->m.gm);
 		CU_ASSERT_FATAL(pages[i] != 0);
-		memcpy(xv_gmem_page(g->m.gm, pages[i]), (const char *)cmds + off,
-		       k);
+		memcpy(xv_gmem_page(g->m.gm, pages[i]),
+		       (const char *)cmds + off, k);
 	}
 	if (n <= XV_SUBMIT_INLINE_GREFS) {
 		q->u.submit.nr_inline = (uint8_t)n;
@@ -309,8 +308,7 @@ static void test_fill_copy_fence(void)
 	xv_cmd_builder_init(&b, cmds, sizeof(cmds));
 	CU_ASSERT_EQUAL(xv_cmd_fill(&b, FILL_VA, BUF_PAGES * 4096, 0x5a5aa5a5),
 			0);
-	CU_ASSERT_EQUAL(xv_cmd_copy(&b, FILL_VA, COPY_VA, BUF_PAGES * 4096),
-			0);
+	CU_ASSERT_EQUAL(xv_cmd_copy(&b, FILL_VA, COPY_VA, BUF_PAGES * 4096), 0);
 	build_submit(&g, cmds, b.len, 1, &q, pages);
 	q.ctx = ctx;
 	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
