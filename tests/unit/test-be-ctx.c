@@ -557,6 +557,165 @@ static void test_queue_full(void)
 	guest_fini(&g);
 }
 
+/* The profile decides about no-snoop: without its bit, PERM. */
+static void test_nosnoop(void)
+{
+	struct xv_limits l = limits();
+	struct be_gpu_config cfg = {0};
+	struct xv_pasid_space *sp;
+	struct xv_pasid_vgpu *pv;
+	struct be_gpu_dev *dev;
+	struct be_gpu *g;
+	uint32_t h, vp;
+	struct guest gg;
+	struct xv_req q;
+
+	CU_ASSERT_EQUAL_FATAL(xv_pasid_space_new(8, &sp), 0);
+	CU_ASSERT_EQUAL_FATAL(xv_pasid_vgpu_new(sp, 4, 8, &pv), 0);
+	CU_ASSERT_EQUAL_FATAL(be_gpu_dev_get(&dev), 0);
+	cfg.dev = dev;
+	cfg.limits = &l;
+	cfg.pasids = pv;
+	/* acked but not in the profile (a caller bug): still refused */
+	l.features = XV_FEATURE_HOLDOFF;
+	cfg.features = XV_FEATURE_NOSNOOP;
+	CU_ASSERT_EQUAL_FATAL(be_gpu_new(&cfg, &g), 0);
+	CU_ASSERT_EQUAL(be_ctx_create(g, XV_CTX_FLAG_NOSNOOP, &h, &vp),
+			-XV_ERR_PERM);
+	CU_ASSERT_EQUAL(xv_pasid_vgpu_in_use(pv), 0);
+	CU_ASSERT_EQUAL(be_ctx_create(g, 0, &h, &vp), 0);
+	be_gpu_free(g);
+	/* offered and acked: a no-snoop context */
+	l.features = XV_FEATURE_NOSNOOP;
+	CU_ASSERT_EQUAL_FATAL(be_gpu_new(&cfg, &g), 0);
+	CU_ASSERT_EQUAL(be_ctx_create(g, XV_CTX_FLAG_NOSNOOP, &h, &vp), 0);
+	be_gpu_free(g);
+	CU_ASSERT_EQUAL(xv_pasid_vgpu_in_use(pv), 0);
+	be_gpu_dev_put(dev);
+	xv_pasid_vgpu_free(pv);
+	xv_pasid_space_free(sp);
+
+	/* through the wire: not acked, the validator's code */
+	guest_init(&gg, 0);
+	enable_pasid(&gg);
+	memset(&q, 0, sizeof(q));
+	q.op = XV_OP_CTX_CREATE;
+	q.u.ctx_create.flags = XV_CTX_FLAG_NOSNOOP;
+	CU_ASSERT_EQUAL(req(&gg, &q).status, -XV_ERR_CTX_FLAGS_NOT_NEGOTIATED);
+	guest_fini(&gg);
+}
+
+/*
+ * Random context lifecycles against a model (live handles): after every
+ * step the vGPU's counters, the device's PASIDs and the live grant
+ * mappings agree with it; with no context alive nothing stays mapped.
+ */
+static void test_random_lifecycle(void)
+{
+	struct guest g;
+	struct xv_rng rng;
+	bool live[5] = {false};
+	bool rooted[5] = {false};
+	xv_gaddr_t root[5] = {0};
+	uint64_t fence[5] = {0};
+	unsigned long steps = xv_test_steps(400);
+	uint8_t cmds[64];
+	struct xv_cmd_builder b;
+	xv_gaddr_t cmdpage[1];
+	struct xv_req sq;
+
+	xv_rng_init(&rng, xv_test_seed("be-ctx random lifecycle"));
+	guest_init(&g, XV_FEATURE_OOS_PT);
+	enable_pasid(&g);
+	xv_cmd_builder_init(&b, cmds, sizeof(cmds));
+	CU_ASSERT_EQUAL(xv_cmd_fill(&b, FILL_VA, 4096, 3), 0);
+	build_submit(&g, cmds, b.len, 1, &sq, cmdpage);
+	for (unsigned long i = 0; i < steps; i++) {
+		uint32_t h = 1 + (uint32_t)xv_rng_below(&rng, 4);
+		unsigned int n = 0;
+		struct be_vgpu_counters c;
+		struct xv_rsp r;
+
+		switch (xv_rng_below(&rng, 5)) {
+		case 0: { /* create */
+			struct xv_req q;
+
+			memset(&q, 0, sizeof(q));
+			q.op = XV_OP_CTX_CREATE;
+			q.u.ctx_create.flags =
+			    xv_rng_below(&rng, 2) ? XV_CTX_FLAG_OOS : 0;
+			r = req(&g, &q);
+			for (int k = 1; k <= 4; k++)
+				n += live[k];
+			if (n == 4) {
+				CU_ASSERT_EQUAL(r.status,
+						-XV_ERR_TOO_MANY_CONTEXTS);
+			} else {
+				CU_ASSERT_EQUAL_FATAL(r.status, 0);
+				h = r.u.ctx_create.ctx;
+				CU_ASSERT_FATAL(h >= 1 && h <= 4 && !live[h]);
+				live[h] = true;
+				rooted[h] = false;
+				fence[h] = 0;
+			}
+			break;
+		}
+		case 1: /* destroy */
+			r = simple(&g, XV_OP_CTX_DESTROY, h);
+			CU_ASSERT_EQUAL(r.status,
+					live[h] ? 0 : -XV_ERR_NO_CONTEXT);
+			live[h] = false;
+			break;
+		case 2: /* root and a page at FILL_VA, or a resync */
+			if (!live[h]) {
+				CU_ASSERT_EQUAL(
+				    simple(&g, XV_OP_PT_RESYNC, h).status,
+				    -XV_ERR_NO_CONTEXT);
+				break;
+			}
+			if (rooted[h]) {
+				/* (a new root under running work would make
+				 * it fault, rightly: not what this checks) */
+				CU_ASSERT_EQUAL(
+				    simple(&g, XV_OP_PT_RESYNC, h).status, 0);
+				break;
+			}
+			root[h] = set_root(&g, h);
+			map_range(&g, h, root[h], FILL_VA, 1);
+			rooted[h] = true;
+			break;
+		default: /* submit */
+			sq.ctx = h;
+			sq.u.submit.fence = fence[h] + 1;
+			r = req(&g, &sq);
+			if (!live[h]) {
+				CU_ASSERT_EQUAL(r.status, -XV_ERR_NO_CONTEXT);
+			} else if (!rooted[h]) {
+				CU_ASSERT_EQUAL(r.status, -XV_ERR_NO_ROOT);
+			} else {
+				CU_ASSERT(r.status == 0 ||
+					  r.status == -XV_ERR_QUEUE_FULL);
+			}
+			if (r.status == 0)
+				fence[h]++;
+			break;
+		}
+		n = 0;
+		for (int k = 1; k <= 4; k++)
+			n += live[k];
+		be_vgpu_counters(g.v, &c);
+		CU_ASSERT_EQUAL(c.contexts, n);
+		CU_ASSERT_EQUAL(c.pasids, n);
+		CU_ASSERT_EQUAL(xv_pasid_space_in_use(g.space), n);
+		if (n == 0) {
+			CU_ASSERT_EQUAL(g.m.live, 0);
+			CU_ASSERT_EQUAL(c.pinned_pages, 0);
+		}
+		CU_ASSERT_EQUAL((uint64_t)g.m.live, c.pinned_pages);
+	}
+	guest_fini(&g);
+}
+
 static const struct xv_test_case cases[] = {
     {"FILL + COPY + fence, persistent maps, clean destroy",
      test_fill_copy_fence},
@@ -564,6 +723,8 @@ static const struct xv_test_case cases[] = {
     {"bad grants: root and command buffer", test_bad_grants},
     {"gref directories, good and hostile", test_directory},
     {"queue full is backpressure", test_queue_full},
+    {"no-snoop only where the profile allows it", test_nosnoop},
+    {"random lifecycles against a model", test_random_lifecycle},
     {NULL, NULL},
 };
 
