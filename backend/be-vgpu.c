@@ -266,6 +266,15 @@ void be_vgpu_counters(const struct be_vgpu *v, struct be_vgpu_counters *out)
 	out->rejected = __atomic_load_n(&v->rejected, __ATOMIC_RELAXED);
 	out->grant_map_calls = gc.map_calls;
 	out->grant_unmap_calls = gc.unmap_calls;
+	if (v->grant) {
+		struct be_grant_stats gs;
+
+		/* what gntdev saw: one map ioctl a batch (failed ones too),
+		 * one unmap a chunk — the numbers strace counts */
+		be_grant_get_stats(v->grant, &gs);
+		out->grant_map_calls = gs.map_calls + gs.failed_maps;
+		out->grant_unmap_calls = gs.unmap_calls;
+	}
 	out->submits = gc.submits;
 	out->fences = es.fences_posted;
 	out->faults = es.faults_posted;
