@@ -9,6 +9,18 @@
  * list, oldest at the head. Per-batch scratch arrays live in the cache:
  * a hit allocates nothing, a miss allocates only its entry.
  *
+ * Grant index: on Xen a guest address is G | gref << 12 and grant
+ * references are small dense integers, so entries of grant addresses with
+ * a gref below RADIX_GREFS are ALSO indexed by gref in a two-level radix
+ * array (a directory of RADIX_DIR leaf pointers, a leaf holds the entries
+ * of 512 consecutive grefs, one array per access). A hit there is two
+ * loads and no hash. The table stays complete and authoritative: the
+ * radix is an index beside it, and a NULL radix slot means "ask the
+ * table", never "absent". Leaves are allocated lazily and freed when
+ * their last entry goes; at most max_leaves exist (bounded by the quota),
+ * so a guest scattering its grefs gets entries that live in the table
+ * only, and its memory cost stays bounded.
+ *
  * Trusts: the mapper and the IOMMU to honour their contracts. Guest
  * addresses come from guest page tables and are checked (alignment) but
  * otherwise opaque keys; unpins that match no pin are counted, ignored.
@@ -24,6 +36,20 @@
 
 #define HASH_MUL      0x9e3779b97f4a7c15ull
 #define TAB_MIN_ORDER 6u
+
+/* The grant index: grefs below RADIX_GREFS, 512 a leaf. */
+#define RADIX_LEAF_BITS 9u
+#define RADIX_LEAF	(1u << RADIX_LEAF_BITS)
+#define RADIX_GREFS	(1u << 20)
+#define RADIX_DIR	(RADIX_GREFS / RADIX_LEAF)
+/* gaddr ^ G of an indexed address has no bit outside this mask: frame
+ * bits of a gref below RADIX_GREFS, page offset zero. */
+#define RADIX_ADDR_MASK \
+	(((uint64_t)RADIX_GREFS << XV_PAGE_SHIFT) - XV_PAGE_SIZE)
+#define GADDR_G (1ull << 63) /* pt.h's XV_PTE_G: grant-based address */
+/* Leaves allowed: enough for a quota's worth of dense grefs in both
+ * access classes, and a few more; past it entries live in the table. */
+#define RADIX_LEAVES(quota) ((quota) / (RADIX_LEAF / 2) + 8u)
 /* Entries evicted per round: scratch arrays hold one round. */
 #define EVICT_CHUNK XV_PIN_BATCH_MAX
 
@@ -41,6 +67,12 @@ struct mc_slot {
 	struct mc_entry *e;
 };
 
+/* Entries of 512 consecutive grefs; e[access >> 1]: READ 0, READWRITE 1. */
+struct mc_leaf {
+	struct mc_entry *e[2][RADIX_LEAF];
+	uint32_t used; /* non-NULL slots */
+};
+
 /*
  * Owned by the ring worker thread, like every field: nothing locks.
  * Invariants between calls: every entry in the table is mapped (mapper,
@@ -52,6 +84,10 @@ struct xv_mapcache {
 	bool own_iova; /* made by us, freed with us */
 
 	struct mc_slot *tab;
+	/* The grant index: dir[gref >> 9], RADIX_DIR pointers. Invariant:
+	 * a non-NULL slot is the table's entry for its key. */
+	struct mc_leaf **dir;
+	uint32_t nleaves, max_leaves;
 	uint64_t seed;	/* hash key, see hash_slot */
 	uint64_t mask;	/* capacity - 1 */
 	unsigned shift; /* 64 - log2(capacity) */
@@ -99,6 +135,58 @@ static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
 	return hash_slot(mc->seed, key, mc->shift);
 }
 
+/* The radix slot of key's entry, or NULL if key has none (not a grant
+ * address below RADIX_GREFS, or no leaf). Create its leaf if asked. */
+static inline struct mc_entry **radix_slot(struct xv_mapcache *mc, uint64_t key,
+					   bool create)
+{
+	uint64_t off = (key & XV_PAGE_MASK) ^ GADDR_G;
+	unsigned int gref = (unsigned int)(off >> XV_PAGE_SHIFT);
+	struct mc_leaf **lp;
+
+	if (off & ~RADIX_ADDR_MASK)
+		return NULL;
+	lp = &mc->dir[gref >> RADIX_LEAF_BITS];
+	if (!*lp) {
+		if (!create || mc->nleaves >= mc->max_leaves)
+			return NULL;
+		/* Failure only costs speed: the table has the entry. */
+		*lp = calloc(1, sizeof(**lp));
+		if (!*lp)
+			return NULL;
+		mc->nleaves++;
+	}
+	return &(*lp)->e[(key & ~XV_PAGE_MASK) >> 1][gref & (RADIX_LEAF - 1)];
+}
+
+static void radix_add(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	struct mc_entry **slot = radix_slot(mc, e->key, true);
+
+	if (slot) {
+		*slot = e;
+		mc->dir[(e->key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)]
+		    ->used++;
+	}
+}
+
+static void radix_del(struct xv_mapcache *mc, uint64_t key)
+{
+	struct mc_entry **slot = radix_slot(mc, key, false);
+	struct mc_leaf **lp;
+
+	if (!slot || !*slot)
+		return;
+	*slot = NULL;
+	lp = &mc->dir[(key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
+	if (--(*lp)->used == 0) {
+		/* Free it for grefs elsewhere: the budget is in leaves. */
+		free(*lp);
+		*lp = NULL;
+		mc->nleaves--;
+	}
+}
+
 static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
 					uint64_t key)
 {
@@ -128,11 +216,24 @@ static void tab_insert(struct xv_mapcache *mc, struct mc_entry *e)
 {
 	tab_put(mc->tab, mc->mask, home(mc, e->key), e);
 	mc->used++;
+	radix_add(mc, e);
+}
+
+/* Look key up: the grant index, then the table. */
+static inline struct mc_entry *find(struct xv_mapcache *mc, uint64_t key)
+{
+	struct mc_entry **slot = radix_slot(mc, key, false);
+
+	if (slot && *slot)
+		return *slot;
+	return tab_find(mc, key);
 }
 
 static void tab_remove(struct xv_mapcache *mc, uint64_t key)
 {
 	uint64_t i = home(mc, key), j, k;
+
+	radix_del(mc, key);
 
 	while (mc->tab[i].key != key)
 		i = (i + 1) & mc->mask;
@@ -380,7 +481,107 @@ out:
 	return rc;
 }
 
+static uint64_t token_of(const struct mc_entry *e)
+{
+	return (uint64_t)(uintptr_t)e;
+}
+
+/*
+ * The hit path: take pins on entries already pinned (refs > 0) from the
+ * front of the batch, committing each at once, until the first page that
+ * needs more (a miss, an unused entry that must leave the LRU, a bad
+ * address, a refcount near overflow). Returns how many were taken. These
+ * entries are not on the LRU, so nothing the rest of the batch does
+ * (eviction included) can touch them, and undoing them is refs-- alone.
+ * One lookup per page, no second pass: the common case of a page-table
+ * update whose pages are mapped elsewhere too.
+ */
+static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
+				      const xv_gaddr_t *gaddr, unsigned int n,
+				      enum xv_pin_access access,
+				      struct xv_pin *out)
+{
+	const struct mc_slot *tab = mc->tab;
+	struct mc_leaf *const *dir = mc->dir;
+	const uint64_t seed = mc->seed, mask = mc->mask;
+	const unsigned int shift = mc->shift, a = access >> 1;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const uint64_t off = gaddr[i] ^ GADDR_G;
+		struct mc_entry *e = NULL;
+
+		/* The grant index first: one mask test, two loads. */
+		if (xv_likely(!(off & ~RADIX_ADDR_MASK))) {
+			const struct mc_leaf *l =
+			    dir[off >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
+
+			if (l)
+				e = l->e[a][(off >> XV_PAGE_SHIFT) &
+					    (RADIX_LEAF - 1)];
+		}
+		if (!e) {
+			uint64_t key = key_of(gaddr[i], access);
+			uint64_t j = hash_slot(seed, key, shift);
+
+			if (gaddr[i] & ~XV_PAGE_MASK)
+				break;
+			while (tab[j].key != key) {
+				if (!tab[j].key)
+					return i;
+				j = (j + 1) & mask;
+			}
+			e = tab[j].e;
+		}
+		/* refs in [1, UINT32_MAX - XV_PIN_BATCH_MAX], in one test. */
+		if (e->refs - 1u >= UINT32_MAX - XV_PIN_BATCH_MAX)
+			break;
+		e->refs++;
+		out[i].page = e->page;
+		out[i].iova = e->iova;
+		out[i].token = token_of(e);
+	}
+	return i;
+}
+
+/* Undo pin_pinned_prefix: refs stays > 0, the LRU is untouched. */
+static void unpin_pinned_prefix(struct xv_pin *out, unsigned int k)
+{
+	for (unsigned int i = 0; i < k; i++)
+		((struct mc_entry *)(uintptr_t)out[i].token)->refs--;
+}
+
+static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			  unsigned int n, enum xv_pin_access access,
+			  struct xv_pin *out);
+
 int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			  unsigned int n, enum xv_pin_access access,
+			  struct xv_pin *out)
+{
+	unsigned int k = 0;
+	int rc = 0;
+
+	if (n == 0 || n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		mc->st.failed_batches++;
+		return -EINVAL;
+	}
+	k = pin_pinned_prefix(mc, gaddr, n, access, out);
+	if (k < n) {
+		rc = pin_batch_slow(mc, gaddr + k, n - k, access, out + k);
+		if (rc) {
+			/* All-or-nothing: the prefix goes too. */
+			unpin_pinned_prefix(out, k);
+			return rc;
+		}
+	}
+	mc->st.hits += k;
+	return 0;
+}
+
+/* The general path: misses, unused entries, and every error. */
+static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			  unsigned int n, enum xv_pin_access access,
 			  struct xv_pin *out)
 {
@@ -388,11 +589,6 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	unsigned int nmiss = 0, i;
 	int rc;
 
-	if (n == 0 || n > XV_PIN_BATCH_MAX ||
-	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
-		rc = -EINVAL;
-		goto fail;
-	}
 	for (i = 0; i < n; i++) {
 		if (gaddr[i] & ~XV_PAGE_MASK) {
 			rc = -EFAULT;
@@ -411,7 +607,7 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	mc->gen++;
 	for (i = 0; i < n; i++) {
 		uint64_t key = key_of(gaddr[i], access);
-		struct mc_entry *e = tab_find(mc, key);
+		struct mc_entry *e = find(mc, key);
 
 		if (e) {
 			if (e->mark != mc->gen) {
@@ -455,6 +651,7 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		}
 		out[i].page = e->page;
 		out[i].iova = e->iova;
+		out[i].token = token_of(e);
 	}
 	mc->st.hits += n - nmiss;
 	mc->st.misses += nmiss;
@@ -465,6 +662,20 @@ undo:
 fail:
 	mc->st.failed_batches++;
 	return rc;
+}
+
+/* Drop one pin of e (NULL: an unpin that matches nothing). */
+static inline void unpin_entry(struct xv_mapcache *mc, struct mc_entry *e)
+{
+	if (!e || e->refs == 0) {
+		mc->st.bad_unpins++;
+		return;
+	}
+	/* Persistent: an unused entry stays mapped, newest at tail. */
+	if (--e->refs == 0) {
+		lru_append(mc, e);
+		mc->npinned--;
+	}
 }
 
 void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
@@ -479,17 +690,34 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		struct mc_entry *e = NULL;
 
 		if (!(gaddr[i] & ~XV_PAGE_MASK))
-			e = tab_find(mc, key_of(gaddr[i], access));
-		if (!e || e->refs == 0) {
-			mc->st.bad_unpins++;
-			continue;
-		}
-		/* Persistent: an unused entry stays mapped, newest at tail. */
-		if (--e->refs == 0) {
-			lru_append(mc, e);
-			mc->npinned--;
-		}
+			e = find(mc, key_of(gaddr[i], access));
+		unpin_entry(mc, e);
 	}
+}
+
+void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
+			      unsigned int n, enum xv_pin_access access)
+{
+	if (n > XV_PIN_BATCH_MAX ||
+	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
+		mc->st.bad_unpins += n;
+		return;
+	}
+	/* A token is the entry, alive while it holds the pin it names; its
+	 * key still says which access that pin was taken with. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct mc_entry *e = (struct mc_entry *)(uintptr_t)token[i];
+
+		if (e && (e->key & ~XV_PAGE_MASK) != (uint64_t)access)
+			e = NULL;
+		unpin_entry(mc, e);
+	}
+}
+
+static void unpin_tokens_op(void *ctx, const uint64_t *token, unsigned int n,
+			    enum xv_pin_access access)
+{
+	xv_mapcache_unpin_tokens(ctx, token, n, access);
 }
 
 static int pin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
@@ -507,6 +735,7 @@ static void unpin_batch_op(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 const struct xv_pin_ops xv_mapcache_pin_ops = {
     .pin_batch = pin_batch_op,
     .unpin_batch = unpin_batch_op,
+    .unpin_tokens = unpin_tokens_op,
 };
 
 /* ---- life cycle, queries ------------------------------------------------- */
@@ -551,6 +780,14 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 	}
 	mc->mask = (1u << TAB_MIN_ORDER) - 1;
 	mc->shift = 64 - TAB_MIN_ORDER;
+	mc->dir = calloc(RADIX_DIR, sizeof(*mc->dir));
+	if (!mc->dir) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mc->max_leaves = RADIX_LEAVES(cfg->max_pages);
+	if (mc->max_leaves > RADIX_DIR)
+		mc->max_leaves = RADIX_DIR;
 	*out = mc;
 	mc = NULL;
 	rc = 0;
@@ -578,6 +815,10 @@ void xv_mapcache_free(struct xv_mapcache *mc)
 		mc->spare = e->next;
 		free(e);
 	}
+	/* Every entry left the table, so every leaf is gone already. */
+	for (unsigned int i = 0; mc->dir && i < RADIX_DIR; i++)
+		free(mc->dir[i]);
+	free(mc->dir);
 	free(mc->tab);
 	if (mc->own_iova)
 		xv_iova_space_free(mc->iova);

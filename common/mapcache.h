@@ -100,6 +100,9 @@ int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			  struct xv_pin *out);
 void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			     unsigned int n, enum xv_pin_access access);
+/* A token is the pin's entry: valid from its pin to its unpin. */
+void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
+			      unsigned int n, enum xv_pin_access access);
 
 /* Evict every unused entry (shrink). Returns how many were evicted. */
 unsigned int xv_mapcache_drop_unused(struct xv_mapcache *mc);

@@ -20,6 +20,8 @@
  * pin_batch is all-or-nothing, as xengnttab_map_domain_grant_refs is on
  * Xen: it returns 0 with every out[i] filled, or -errno with nothing
  * pinned. Callers that want "as many as possible" retry one at a time.
+ * A pin is dropped by its guest address (unpin_batch) or, when the pinner
+ * offers it, by the token pin_batch returned (unpin_tokens, no lookup).
  *
  * The interface keeps the core hypervisor-neutral, the way GVT-g's
  * hypervisor ops table kept i915 neutral: grant pinning on Xen, a VFIO-style
@@ -49,6 +51,8 @@ enum xv_pin_access {
 struct xv_pin {
 	void *page;	/* host mapping of the 4 KiB page */
 	xv_iova_t iova; /* its device address, 4 KiB aligned */
+	/* Names this pin for unpin_tokens; set by pinners that have it. */
+	uint64_t token;
 };
 
 struct xv_pin_ops {
@@ -63,6 +67,16 @@ struct xv_pin_ops {
 	/* Drop one pin of each of n pages taken with that same access. */
 	void (*unpin_batch)(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 			    enum xv_pin_access access);
+	/*
+	 * Optional (NULL: not provided). The same as unpin_batch, each page
+	 * named by the token its pin_batch returned in out[i].token instead
+	 * of by its guest address: a pinner that keeps its pins in a table
+	 * (the map cache) then drops a pin without looking it up again. The
+	 * shadow engine unpins every data page this way when it can, which
+	 * is half of the table lookups of a page-table update.
+	 */
+	void (*unpin_tokens)(void *ctx, const uint64_t *token, unsigned int n,
+			     enum xv_pin_access access);
 };
 
 #endif /* XV_PIN_H */

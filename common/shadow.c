@@ -10,9 +10,10 @@
  *
  * Invariants (checked by tests/unit/test-shadow.c):
  *  - node->copy[i] is the guest entry slot i was last shadowed from.
- *  - A leaf slot in SLOT_LIVE holds exactly one pin of u.leaf.pinned[i]
- *    with the access its shadow entry's W bit says; no other slot state
- *    holds a pin.
+ *  - A leaf slot in SLOT_LIVE holds exactly one pin, named by
+ *    u.leaf.pinned[i] (the pin's token when the pinner has unpin_tokens,
+ *    else its guest address), with the access its shadow entry's W bit
+ *    says; no other slot state holds a pin.
  *  - A non-leaf slot in SLOT_LIVE has a child node; in SLOT_SCRATCH_* its
  *    shadow entry points at the scratch table of the level below.
  *  - An L1 node is either huge (no table; parent entry is a 2 MiB leaf
@@ -59,7 +60,7 @@ struct sh_node {
 		struct sh_node *child[XV_PT_ENTRIES];
 		struct {
 			uint64_t sentry[XV_PT_ENTRIES]; /* 4 KiB entries */
-			xv_gaddr_t pinned[XV_PT_ENTRIES];
+			uint64_t pinned[XV_PT_ENTRIES]; /* token or gaddr */
 		} leaf;
 	} u;
 };
@@ -77,19 +78,30 @@ struct xv_shadow_vgpu {
 	uint32_t oos_pressure; /* refused track requests not yet repaid */
 };
 
+/*
+ * Pins named as u.leaf.pinned[] names them: READ ones in v[0..nr),
+ * READWRITE ones in v[512..512+nw), each in the order added.
+ */
+struct pin_list {
+	uint64_t v[2 * XV_PT_ENTRIES];
+	unsigned int nr, nw;
+};
+
+/* pos[k] of a slot that needs no pin. */
+#define POS_ABSENT 0xffffu
+#define POS_BAD	   0xfffeu
+
 /* Work buffers of leaf_apply (never nested; one thread per shadow). */
 struct leaf_work {
-	uint16_t idx[XV_PT_ENTRIES];
-	uint64_t nsentry[XV_PT_ENTRIES];
-	uint8_t nstate[XV_PT_ENTRIES];
-	/* [0]: READ, [1]: READWRITE */
-	xv_gaddr_t pg[2][XV_PT_ENTRIES];
-	uint16_t pk[2][XV_PT_ENTRIES];
-	unsigned int pn[2];
-	struct xv_pin pins[XV_PT_ENTRIES];
-	bool ok[XV_PT_ENTRIES];
-	xv_gaddr_t old[2][XV_PT_ENTRIES];
-	unsigned int on[2];
+	uint16_t idx[XV_PT_ENTRIES]; /* slots to re-shadow, ascending */
+	/* Per idx[k]: where its page is in pg/pins/ok (READ pages from 0,
+	 * READWRITE ones from 512, in idx order so that a batch keeps the
+	 * guest's page order), or POS_ABSENT / POS_BAD. */
+	uint16_t pos[XV_PT_ENTRIES];
+	xv_gaddr_t pg[2 * XV_PT_ENTRIES];
+	struct xv_pin pins[2 * XV_PT_ENTRIES];
+	bool ok[2 * XV_PT_ENTRIES];
+	struct pin_list old; /* pins to drop after the stores */
 };
 
 struct xv_shadow {
@@ -101,6 +113,7 @@ struct xv_shadow {
 	uint32_t max_tables;
 	uint32_t oos_idle;
 	bool oos;
+	bool tokens; /* the pinner has unpin_tokens: slots keep tokens */
 	bool has_root;
 	bool root_unreadable; /* the last read of the root page failed */
 	int err;	      /* first host-side error of the current call */
@@ -110,8 +123,6 @@ struct xv_shadow {
 	struct xv_shadow_stats st;
 	struct leaf_work w;
 };
-
-static const enum xv_pin_access access_of[2] = {XV_PIN_READ, XV_PIN_READWRITE};
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -185,6 +196,16 @@ static int table_alloc(struct xv_shadow_vgpu *v, uint64_t **t, xv_iova_t *iova)
 	return rc;
 }
 
+/* Drop n pins of one access, named as u.leaf.pinned[] names them. */
+static void unpin_slots(struct xv_shadow *sh, const uint64_t *list,
+			unsigned int n, enum xv_pin_access access)
+{
+	if (sh->tokens)
+		sh->pin->unpin_tokens(sh->pin_ctx, list, n, access);
+	else
+		sh->pin->unpin_batch(sh->pin_ctx, list, n, access);
+}
+
 /*
  * Copy n entries starting at index first of guest page g into dst: pin it
  * READ, copy once, barrier, unpin. Only dst is used afterwards.
@@ -202,7 +223,7 @@ static int read_guest(struct xv_shadow *sh, xv_gaddr_t g, unsigned int first,
 		memcpy(dst, (const uint64_t *)pin.page + first,
 		       n * sizeof(*dst));
 	xv_barrier();
-	sh->pin->unpin_batch(sh->pin_ctx, &g, 1, XV_PIN_READ);
+	unpin_slots(sh, sh->tokens ? &pin.token : &g, 1, XV_PIN_READ);
 	return pin.page ? 0 : -EFAULT;
 }
 
@@ -263,15 +284,24 @@ static struct sh_node *oos_lru(struct xv_shadow *sh)
 
 /* ---- node lifetime ----------------------------------------------------- */
 
-static void unpin_lists(struct xv_shadow *sh, xv_gaddr_t (*g)[XV_PT_ENTRIES],
-			unsigned int *cnt)
+/* Drop every pin of l, then empty it. */
+static void unpin_list(struct xv_shadow *sh, struct pin_list *l)
 {
-	for (unsigned int a = 0; a < 2; a++) {
-		if (cnt[a])
-			sh->pin->unpin_batch(sh->pin_ctx, g[a], cnt[a],
-					     access_of[a]);
-		cnt[a] = 0;
-	}
+	if (l->nr)
+		unpin_slots(sh, l->v, l->nr, XV_PIN_READ);
+	if (l->nw)
+		unpin_slots(sh, l->v + XV_PT_ENTRIES, l->nw, XV_PIN_READWRITE);
+	l->nr = l->nw = 0;
+}
+
+/* Add the pin of live slot i of L1 node n to l. */
+static inline void pin_list_add(struct pin_list *l, const struct sh_node *n,
+				unsigned int i)
+{
+	if (n->u.leaf.sentry[i] & XV_PTE_W)
+		l->v[XV_PT_ENTRIES + l->nw++] = n->u.leaf.pinned[i];
+	else
+		l->v[l->nr++] = n->u.leaf.pinned[i];
 }
 
 /*
@@ -284,19 +314,12 @@ static void node_destroy(struct xv_shadow *sh, struct sh_node *n)
 		return;
 	oos_untrack(sh, n);
 	if (n->level == 1) {
-		xv_gaddr_t(*g)[XV_PT_ENTRIES] = sh->w.old;
-		unsigned int cnt[2] = {0, 0};
-
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++) {
-			if (n->state[i] == SLOT_LIVE) {
-				unsigned int a =
-				    !!(n->u.leaf.sentry[i] & XV_PTE_W);
-
-				g[a][cnt[a]++] = n->u.leaf.pinned[i];
-			}
+			if (n->state[i] == SLOT_LIVE)
+				pin_list_add(&sh->w.old, n, i);
 			set_state(sh, n, i, SLOT_ABSENT);
 		}
-		unpin_lists(sh, g, cnt);
+		unpin_list(sh, &sh->w.old);
 		if (n->huge)
 			sh->st.huge_leaves--;
 	} else {
@@ -372,113 +395,252 @@ static void leaf_detach_to_scratch(struct xv_shadow *sh, struct sh_node *n)
 	set_state(sh, p, n->pidx, SLOT_SCRATCH_RETRY);
 	slot_store(p->table, n->pidx, scratch_entry(sh, p->level));
 	tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
-	unpin_lists(sh, sh->w.old, sh->w.on);
+	unpin_list(sh, &sh->w.old);
 	node_destroy(sh, n);
 }
 
 /*
  * Pin m pages (one access): the all-or-nothing batch first; if it fails,
- * one at a time so that only the bad ones are lost. Returns true when the
- * batch succeeded (ok[] untouched), false with ok[] filled otherwise.
+ * one at a time so that only the bad ones are lost. ok[j]: page j is
+ * pinned in out[j]. Returns true if the batch pinned them all.
  */
 static bool pin_group(struct xv_shadow *sh, const xv_gaddr_t *g, unsigned int m,
 		      enum xv_pin_access access, struct xv_pin *out, bool *ok)
 {
-	if (!m || sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0)
+	if (!m)
 		return true;
+	if (sh->pin->pin_batch(sh->pin_ctx, g, m, access, out) == 0) {
+		memset(ok, 1, m * sizeof(*ok));
+		return true;
+	}
 	for (unsigned int j = 0; j < m; j++)
 		ok[j] = sh->pin->pin_batch(sh->pin_ctx, &g[j], 1, access,
 					   &out[j]) == 0;
 	return false;
 }
 
+/* Slots of one L1 node queued for leaf_apply (lists in sh->w). */
+struct leaf_batch {
+	unsigned int cnt;    /* slots in w->idx / w->pos */
+	unsigned int nr, nw; /* pages to pin READ / READWRITE */
+	uint64_t bad;	     /* invalid guest entries among them */
+};
+
 /*
- * Re-shadow the cnt leaf slots listed in sh->w.idx of L1 node n from
+ * Queue slot i, whose guest entry (already in n->copy) is g: check the
+ * entry and list its page for pinning by access, in slot order. Done in
+ * the loop that finds the changed slots, so each entry is read once.
+ */
+static inline __attribute__((always_inline)) struct leaf_batch
+leaf_queue(struct leaf_work *w, struct leaf_batch b, unsigned int i, uint64_t g)
+{
+	unsigned int k = b.cnt++, p;
+
+	w->idx[k] = (uint16_t)i;
+	/* Present with no bit outside the leaf bits: xv_pte_guest_check's
+	 * XV_PTE_VALID for a leaf, in one mask test. */
+	if (xv_likely((g & (XV_PTE_P | ~XV_PTE_GUEST_LEAF_BITS)) == XV_PTE_P)) {
+		p = g & XV_PTE_W ? XV_PT_ENTRIES + b.nw++ : b.nr++;
+		w->pos[k] = (uint16_t)p;
+		w->pg[p] = xv_pte_guest_addr(g);
+		return b;
+	}
+	switch (xv_pte_guest_check(g, 1, NULL)) {
+	case XV_PTE_ABSENT:
+		w->pos[k] = POS_ABSENT;
+		break;
+	case XV_PTE_VALID:
+		p = g & XV_PTE_W ? XV_PT_ENTRIES + b.nw++ : b.nr++;
+		w->pos[k] = (uint16_t)p;
+		w->pg[p] = xv_pte_guest_addr(g);
+		break;
+	default:
+		b.bad++;
+		w->pos[k] = POS_BAD;
+		break;
+	}
+	return b;
+}
+
+/*
+ * leaf_apply's common case, in a function of its own so that its loop
+ * gets the registers: from the first queued slot on, while each is a
+ * pinned slot of a live 4 KiB table getting a new pin by token, list the
+ * old pin, record the new one and store the new entry (one 64-bit store).
+ * No state changes, so no gauge moves. Called only when every page of
+ * the batch was pinned (no w->ok to look at), first thing (no old pin
+ * listed yet). Returns how many slots it took: idx[0..k).
+ *
+ * Every slot taken is stored, even when its entry happens not to change
+ * (a pinner may give two guest pages one IOVA): storing a live entry's
+ * own value is invisible to the device, and the caller's invalidation
+ * covers idx[0]..idx[k-1], a superset of the changes. That spares the
+ * loop a compare and the bookkeeping of the changed range.
+ */
+static __attribute__((noinline)) unsigned int
+leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
+		 unsigned int *onr_out, unsigned int *onw_out)
+{
+	/* Arrays are addressed through w and n (fixed offsets): one base
+	 * register each, which leaves the loop's state in registers. */
+	uint64_t *table = n->table;
+	unsigned int onr = 0, onw = 0;
+	unsigned int k;
+
+	for (k = 0; k < cnt; k++) {
+		unsigned int i = w->idx[k], p = w->pos[k];
+		xv_iova_t iova;
+		uint64_t e;
+
+		if (p >= 2 * XV_PT_ENTRIES || n->state[i] != SLOT_LIVE)
+			break;
+		iova = w->pins[p].iova;
+		if (iova & ~XV_PTE_FRAME_MASK)
+			break;
+		/* xv_pte_shadow_leaf(iova, leaf_flags(copy)): the IOVA has
+		 * frame bits only, and a queued valid entry has P set. */
+		e = iova | (n->copy[i] & (XV_PTE_P | XV_PTE_W | XV_PTE_NS));
+		if (n->u.leaf.sentry[i] & XV_PTE_W)
+			w->old.v[XV_PT_ENTRIES + onw++] = n->u.leaf.pinned[i];
+		else
+			w->old.v[onr++] = n->u.leaf.pinned[i];
+		n->u.leaf.sentry[i] = e;
+		n->u.leaf.pinned[i] = w->pins[p].token;
+		xv_pte_store(&table[i], e);
+	}
+	*onr_out = onr;
+	*onw_out = onw;
+	return k;
+}
+
+/*
+ * Re-shadow the slots of L1 node n that b queued (leaf_queue), from
  * n->copy. live: n is reachable by the device (publish with stores and
  * invalidations); otherwise n is being built. Returns 1 if n was freed
  * (split without memory), -ENOMEM if a new node got no table, else 0.
  */
-static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
-		      bool live)
+static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
+		      struct leaf_batch b, bool live)
 {
 	struct leaf_work *w = &sh->w;
+	struct pin_list *old_pins = &w->old;
+	const uint16_t *idx = w->idx, *pos = w->pos;
+	const unsigned int cnt = b.cnt, nr = b.nr, nw = b.nw;
+	const uint64_t *copy = n->copy;
+	const uint64_t scratch = scratch_entry(sh, 1);
+	const bool tokens = sh->tokens;
+	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
+	uint64_t *table = n->table;
+	uint8_t *state = n->state;
 	unsigned int lo = XV_PT_ENTRIES, hi = 0;
+	/* The old pins, listed as struct pin_list does (empty on entry). */
+	uint64_t *old_v = old_pins->v;
+	unsigned int onr = 0, onw = 0;
 	bool was_huge = n->huge, now_huge;
+	/* Store into the live 4 KiB table while committing (see below). */
+	bool store_now = live && !was_huge;
+	int64_t d_live = 0, d_scratch = 0;
+	uint64_t failed = 0, events = 0;
+	unsigned int k;
+	bool all_pinned;
 
 	if (!cnt && live)
 		return 0;
 	sh->st.entries_reshadowed += cnt;
-	w->pn[0] = w->pn[1] = 0;
-	w->on[0] = w->on[1] = 0;
-	for (unsigned int k = 0; k < cnt; k++) {
-		uint64_t g = n->copy[w->idx[k]];
-
-		switch (xv_pte_guest_check(g, 1, NULL)) {
-		case XV_PTE_ABSENT:
-			w->nstate[k] = SLOT_ABSENT;
-			w->nsentry[k] = 0;
-			break;
-		case XV_PTE_VALID: {
-			unsigned int a = !!(g & XV_PTE_W);
-
-			w->pk[a][w->pn[a]] = (uint16_t)k;
-			w->pg[a][w->pn[a]++] = xv_pte_guest_addr(g);
-			break;
-		}
-		default:
-			sh->st.bad_entries++;
-			w->nstate[k] = SLOT_SCRATCH_BAD;
-			w->nsentry[k] = scratch_entry(sh, 1);
-			break;
-		}
-	}
+	sh->st.bad_entries += b.bad;
 	/* New pins first: the old ones are dropped only after the stores. */
-	for (unsigned int a = 0; a < 2; a++) {
-		bool all = pin_group(sh, w->pg[a], w->pn[a], access_of[a],
-				     w->pins, w->ok);
+	all_pinned = pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
+	all_pinned &= pin_group(sh, w->pg + XV_PT_ENTRIES, nw, XV_PIN_READWRITE,
+				w->pins + XV_PT_ENTRIES, w->ok + XV_PT_ENTRIES);
+	/*
+	 * Commit, in one pass: the new shadow entry, the old pin to drop,
+	 * the slot's state and pin, and (live 4 KiB table) the store of
+	 * each changed entry with one 64-bit store. The gauges move by
+	 * local deltas (set_state's accounting, unrolled for a leaf), and
+	 * only when a slot's state changes. Storing here even if the node
+	 * turns out to merge into a 2 MiB leaf is safe: the new entries are
+	 * pinned, and the merge's invalidation of the whole 2 MiB covers
+	 * them before any old pin is dropped.
+	 *
+	 * First the common case of a live 4 KiB table over a pinner with
+	 * tokens, in a loop of its own: a pinned slot getting a new pin
+	 * (state stays SLOT_LIVE, no gauge moves). The first slot that is
+	 * anything else ends it, and the general loop takes over from there.
+	 */
+	k = 0;
+	if (store_now && tokens && all_pinned) {
+		k = leaf_commit_fast(w, n, cnt, &onr, &onw);
+		if (k) {
+			lo = idx[0];
+			hi = idx[k - 1];
+		}
+	}
+	for (; k < cnt; k++) {
+		unsigned int i = idx[k], p = pos[k];
+		uint8_t old = state[i], ns;
+		uint64_t e, pv = 0;
 
-		for (unsigned int j = 0; j < w->pn[a]; j++) {
-			unsigned int k = w->pk[a][j];
-			uint64_t g = n->copy[w->idx[k]];
-			bool good = all || w->ok[j];
+		if (p < 2 * XV_PT_ENTRIES) {
+			const struct xv_pin *pin = &w->pins[p];
 
-			if (good && (w->pins[j].iova & ~XV_PTE_FRAME_MASK)) {
-				/* An IOVA an entry cannot hold: refuse it. */
-				sh->pin->unpin_batch(sh->pin_ctx, &w->pg[a][j],
-						     1, access_of[a]);
-				good = false;
-			}
-			if (good) {
-				w->nstate[k] = SLOT_LIVE;
-				w->nsentry[k] = xv_pte_shadow_leaf(
-				    w->pins[j].iova, leaf_flags(g));
+			if (w->ok[p] && !(pin->iova & ~XV_PTE_FRAME_MASK)) {
+				ns = SLOT_LIVE;
+				e = xv_pte_shadow_leaf(pin->iova,
+						       leaf_flags(copy[i]));
+				pv = tokens ? pin->token : w->pg[p];
 			} else {
-				sh->st.pin_failures++;
-				w->nstate[k] = SLOT_SCRATCH_RETRY;
-				w->nsentry[k] = scratch_entry(sh, 1);
+				/* A failed pin, or an IOVA an entry cannot
+				 * hold: refuse it (never published). */
+				if (w->ok[p])
+					unpin_slots(
+					    sh,
+					    tokens ? &pin->token : &w->pg[p], 1,
+					    p < XV_PT_ENTRIES
+						? XV_PIN_READ
+						: XV_PIN_READWRITE);
+				failed++;
+				ns = SLOT_SCRATCH_RETRY;
+				e = scratch;
 			}
+		} else if (p == POS_ABSENT) {
+			ns = SLOT_ABSENT;
+			e = 0;
+		} else {
+			ns = SLOT_SCRATCH_BAD;
+			e = scratch;
+		}
+		if (old == SLOT_LIVE) {
+			if (sentry[i] & XV_PTE_W)
+				old_v[XV_PT_ENTRIES + onw++] = pinned[i];
+			else
+				old_v[onr++] = pinned[i];
+		}
+		if (old != ns) {
+			d_live += (ns == SLOT_LIVE) - (old == SLOT_LIVE);
+			d_scratch +=
+			    is_scratch_state(ns) - is_scratch_state(old);
+			events += is_scratch_state(ns);
+			state[i] = ns;
+		}
+		sentry[i] = e;
+		pinned[i] = pv;
+		if (store_now && slot_store(table, i, e)) {
+			lo = i < lo ? i : lo;
+			hi = i;
 		}
 	}
-	/* Private state: remember the old pins, record the new ones. */
-	for (unsigned int k = 0; k < cnt; k++) {
-		unsigned int i = w->idx[k];
-
-		if (n->state[i] == SLOT_LIVE) {
-			unsigned int a = !!(n->u.leaf.sentry[i] & XV_PTE_W);
-
-			w->old[a][w->on[a]++] = n->u.leaf.pinned[i];
-		}
-		set_state(sh, n, i, w->nstate[k]);
-		n->u.leaf.sentry[i] = w->nsentry[k];
-		n->u.leaf.pinned[i] = w->nstate[k] == SLOT_LIVE
-					  ? xv_pte_guest_addr(n->copy[i])
-					  : 0;
-	}
+	n->n_live = (uint16_t)(n->n_live + d_live);
+	sh->st.pinned_leaves += (uint64_t)d_live;
+	sh->st.scratch_entries += (uint64_t)d_scratch;
+	sh->st.scratch_events += events;
+	sh->st.pin_failures += failed;
+	old_pins->nr = onr;
+	old_pins->nw = onw;
 	now_huge = leaf_huge_ok(n);
 
 	if (!live) {
 		/* Being built: nothing can see it, no invalidations. */
-		unpin_lists(sh, w->old, w->on);
+		unpin_list(sh, old_pins);
 		if (now_huge) {
 			n->huge = true;
 			sh->st.huge_leaves++;
@@ -493,19 +655,12 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 			sh->st.shadow_tables++;
 		}
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
-			n->table[i] = n->u.leaf.sentry[i];
+			n->table[i] = sentry[i];
 		return 0;
 	}
 
 	if (!was_huge && !now_huge) {
-		for (unsigned int k = 0; k < cnt; k++) {
-			unsigned int i = w->idx[k];
-
-			if (slot_store(n->table, i, n->u.leaf.sentry[i])) {
-				lo = i < lo ? i : lo;
-				hi = i > hi ? i : hi;
-			}
-		}
+		/* One ranged invalidation covers every store above. */
 		if (lo <= hi)
 			tlb_flush(sh, n->va + ((uint64_t)lo << 12),
 				  (uint64_t)(hi - lo + 1) << 12);
@@ -514,7 +669,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		uint64_t *old_table = n->table;
 
 		n->huge = true;
-		if (slot_store(p->table, n->pidx, node_parent_entry(n)))
+		if (slot_store(p->table, n->pidx, node_parent_entry(n)) ||
+		    lo <= hi)
 			tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
 		if (!was_huge) {
 			/* Merge: the L1 table is unreachable after the flush. */
@@ -538,14 +694,14 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n, unsigned int cnt,
 		}
 		sh->st.shadow_tables++;
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
-			n->table[i] = n->u.leaf.sentry[i];
+			n->table[i] = sentry[i];
 		n->huge = false;
 		sh->st.huge_leaves--;
 		sh->st.huge_splits++;
 		slot_store(p->table, n->pidx, node_parent_entry(n));
 		tlb_flush(sh, n->va, XV_PT_HUGE_SIZE);
 	}
-	unpin_lists(sh, w->old, w->on);
+	unpin_list(sh, old_pins);
 	return 0;
 }
 
@@ -639,12 +795,12 @@ static int node_create(struct xv_shadow *sh, struct sh_node *parent,
 			if (n->copy[i] & XV_PTE_P)
 				nonleaf_replace(sh, n, i, false);
 	} else {
-		unsigned int cnt = 0;
+		struct leaf_batch lb = {0};
 
 		for (unsigned int i = 0; i < XV_PT_ENTRIES; i++)
 			if (n->copy[i] & XV_PTE_P)
-				sh->w.idx[cnt++] = (uint16_t)i;
-		rc = leaf_apply(sh, n, cnt, false);
+				lb = leaf_queue(&sh->w, lb, i, n->copy[i]);
+		rc = leaf_apply(sh, n, lb, false);
 	}
 out:
 	if (rc) {
@@ -667,7 +823,7 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 {
 	uint64_t fresh[XV_PT_ENTRIES];
 	uint64_t end = n->va + node_span(n) - 1;
-	unsigned int a, b, cnt = 0;
+	unsigned int a, b;
 
 	if (s < n->va)
 		s = n->va;
@@ -687,15 +843,18 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 		sh->root_unreadable = false;
 	}
 	if (n->level == 1) {
+		struct leaf_batch lb = {0};
+
+		/* Only entries that differ from the snapshot are re-shadowed. */
 		for (unsigned int i = a; i <= b; i++) {
 			if (fresh[i] != n->copy[i] ||
 			    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
 				n->copy[i] = fresh[i];
-				sh->w.idx[cnt++] = (uint16_t)i;
+				lb = leaf_queue(&sh->w, lb, i, fresh[i]);
 			}
 		}
-		*changed += cnt;
-		return leaf_apply(sh, n, cnt, true) == 1;
+		*changed += lb.cnt;
+		return leaf_apply(sh, n, lb, true) == 1;
 	}
 	for (unsigned int i = a; i <= b; i++) {
 		if (fresh[i] != n->copy[i] ||
@@ -828,6 +987,7 @@ int xv_shadow_new(const struct xv_shadow_config *cfg, struct xv_shadow **out)
 	sh->oos_idle = cfg->oos_idle_syncs ? cfg->oos_idle_syncs
 					   : XV_SHADOW_DEFAULT_OOS_IDLE;
 	sh->oos = !cfg->oos_disable;
+	sh->tokens = cfg->pin_ops->unpin_tokens != NULL;
 	sh->root = calloc(1, sizeof(*sh->root));
 	if (!sh->root)
 		goto out;

@@ -261,7 +261,7 @@
  * docs/pagetable.md); PT_UPDATE ranges and fault addresses lie below
  * 2^XV_GPU_VA_BITS.
  */
-#define XV_GPU_VA_BITS 48
+#define XV_GPU_VA_BITS 48u /* token-identical to pt.h: both may be included */
 
 /* Size of the virtual PCI (express) configuration space. */
 #define XV_CFG_SPACE_SIZE 4096u
@@ -442,7 +442,8 @@
  *
  *   0x100 - 0x1ff  runtime errors: the request was well formed
  *   0x200 - 0x2ff  a request (or directory page) failed validation; each
- *                  check has its own code
+ *                  check has its own code. XV_ERR_CMD_* are the checks of
+ *                  a SUBMIT's command buffer (format in common/cmd.h)
  *   0x300 - 0x3ff  transport and negotiation errors; never in a response,
  *                  they close the device and go to the "error" node
  *   0x400 - 0x4ff  the frontend's checks of the backend's output; never on
@@ -510,6 +511,21 @@ enum xv_err {
 	XV_ERR_DIR_CHAIN_SHORT = 0x223, /* chain ends, grefs remain */
 	XV_ERR_DIR_GREF_ZERO = 0x224,	/* a used directory gref is 0 */
 	XV_ERR_DIR_UNUSED = 0x225,	/* a slot past num_grefs not 0 */
+	/* the command buffer of a SUBMIT, scanned by common/cmd.h */
+	XV_ERR_CMD_TRUNCATED = 0x226,	   /* command runs past the buffer */
+	XV_ERR_CMD_LENGTH = 0x227,	   /* length not the opcode's size */
+	XV_ERR_CMD_OPCODE_INVALID = 0x228, /* opcode 0 */
+	XV_ERR_CMD_OPCODE_UNKNOWN = 0x229, /* unassigned or reserved opcode */
+	XV_ERR_CMD_PRIVILEGED = 0x22a,	   /* privileged opcode */
+	XV_ERR_CMD_RESERVED = 0x22b,	   /* reserved field not 0 */
+	XV_ERR_CMD_SIZE_ZERO = 0x22c,	   /* length or dimension 0 */
+	XV_ERR_CMD_SIZE_LIMIT = 0x22d,	   /* length or dimension too big */
+	XV_ERR_CMD_ALIGN = 0x22e,	   /* VA or length misaligned */
+	XV_ERR_CMD_VA_WRAP = 0x22f,	   /* va + length wraps */
+	XV_ERR_CMD_VA_LIMIT = 0x230,	   /* range beyond 2^XV_GPU_VA_BITS */
+	XV_ERR_CMD_OVERLAP = 0x231,	   /* destination overlaps a source */
+	XV_ERR_CMD_TOO_MANY = 0x232,	   /* more commands than allowed */
+	XV_ERR_CMD_WORK_LIMIT = 0x233,	   /* buffer's total work too big */
 	XV_ERR_REQ_END_,
 
 	/* transport and negotiation */
@@ -780,7 +796,10 @@ struct xv_req_pt_update {
  * gref[i]        - grant_ref_t, the buffer's pages in order; slots past
  *                  nr_inline are 0
  *
- * The buffer's pages are granted read-only to the backend.
+ * The buffer's pages are granted read-only to the backend. Its content is
+ * a stream of commands in the format of common/cmd.h; the backend copies
+ * it and scans the copy (xv_cmd_scan) before anything runs, and answers
+ * a rejected buffer with its -XV_ERR_CMD_* code.
  */
 #define XV_SUBMIT_INLINE_GREFS 7u
 

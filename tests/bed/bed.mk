@@ -34,3 +34,6 @@ bed: bed-progs
 
 bed-run: bed-progs
 	@tests/bed/bed.sh run $(BED_ALL_PROGS)
+
+# The bed's headers compile on their own too.
+hdrcheck: $(patsubst %.h,$(B)/hdr/%.ok,$(wildcard tests/bed/*.h))

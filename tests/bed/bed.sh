@@ -63,7 +63,7 @@ cleanup() {
 	qpid=""
 }
 trap cleanup EXIT
-trap 'say "interrupted"; exit 130' INT TERM
+trap 'say "interrupted"; exit 130' INT TERM HUP
 
 # ---- host tools, Xen and the kernel -----------------------------------------
 say "installing host tools; fetching Xen 4.17 and the kernel (cached in $BED_CACHE)"
@@ -96,7 +96,7 @@ esac
 # notes' invpcid=0. smap=0: with -cpu max dom0 dies at once otherwise.
 xen_args="console=com1 com1=115200,8n1 serial_tx_buffer=256k"
 xen_args+=" dom0_mem=768M,max:768M dom0_max_vcpus=2 smap=0 smep=0 invpcid=0"
-xen_args+=" loglvl=all guest_loglvl=all"
+xen_args+=" loglvl=all guest_loglvl=all conring_size=1m"
 case $accel in
 tcg) accel_opt="tcg,thread=multi" ;;
 kvm) accel_opt=kvm ;;
@@ -124,7 +124,7 @@ follow() {
 	n=$(wc -l <"$serial")
 	[ "$n" -gt "$seen" ] || return 0
 	while IFS= read -r line; do
-		line=${line%$'\r'}
+		line=${line//$'\r'/} # the console ends lines with \r\r\n
 		# Drop the dom0 uptime stamp: "XVBED-STAGE @12.34 text".
 		[[ $line =~ ^XVBED-STAGE\ @[0-9.]+\ (.*)$ ]] &&
 			line="XVBED-STAGE ${BASH_REMATCH[1]}"
@@ -247,8 +247,18 @@ for sf in "${suite_frames[@]}"; do
 		fail_n=$((fail_n + 1))
 		fail=1
 	fi
-	extra=""
-	[ "$status" = ok ] || extra=" [$status]"
+	case $status in
+	ok) extra="" ;;
+	domu-gone-mid-suite | domu-dying-mid-suite)
+		extra=" [the domU died mid-suite]" ;;
+	domu-crashed-mid-suite) extra=" [the domU crashed mid-suite]" ;;
+	domu-gone-earlier) extra=" [the domU died in an earlier suite]" ;;
+	domu-not-up) extra=" [the domU never came up]" ;;
+	timeout) extra=" [the scenario's timeout passed]" ;;
+	dom0-timeout) extra=" [the dom0 side ran out of time]" ;;
+	missing-program) extra=" [a program is missing from the images]" ;;
+	*) extra=" [$status]" ;;
+	esac
 	printf 'bed       %-28s %-5s dom0: %s; domU: %s%s\n' "$name" \
 		"$verdict" "$(summary "$file" dom0)" "$(summary "$file" domU)" \
 		"$extra"
@@ -286,7 +296,8 @@ for f in "$serial" "$fdir"/log_* "$fdir"/console_*; do
 		bad "crash in $(basename "$f"): $hit"
 	fi
 done
-grep -qs 'crashed' "$fdir/notes" && bad "a domain crashed (see notes)"
+grep -qsE 'domu-crashed|domU [^ ]+ crashed' "$fdir/notes" &&
+	bad "a domain crashed (see notes)"
 
 if [ -n "$timed_out" ]; then
 	bad "timeout: stage '$timed_out' made no progress"
@@ -303,5 +314,7 @@ say "logs in ${logs#$top/} (serial.log: Xen + dom0 console; domu-*.log," \
 if [ ${#suite_frames[@]} -eq 0 ]; then
 	bad "no suite ran"
 fi
+# The run itself failing (lost frames, a crash, a hang) counts as one.
+[ $fail -ne 0 ] && [ $fail_n -eq 0 ] && fail_n=1
 echo "bed: $pass_n passed, $fail_n failed"
 exit $fail

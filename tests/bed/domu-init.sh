@@ -14,6 +14,7 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 
 suites=""
+panic_in=""
 gntlimit=32768
 for arg in $(cat /proc/cmdline); do
 	case $arg in
@@ -21,6 +22,7 @@ for arg in $(cat /proc/cmdline); do
 	xvtest_fail=1) export XV_XTEST_INJECT_FAIL=1 ;;
 	xvtest_timeout=*) export XV_XTEST_TIMEOUT=${arg#xvtest_timeout=} ;;
 	xvtest_gntalloc_limit=*) gntlimit=${arg#xvtest_gntalloc_limit=} ;;
+	xvtest_panic=*) panic_in=${arg#xvtest_panic=} ;;
 	esac
 done
 
@@ -43,6 +45,10 @@ for s in $suites; do
 		fi
 	done
 	echo "XVTEST-BEGIN $s"
+	# Checking the bed itself: a kernel crash in the middle of a suite.
+	if [ "$panic_in" = "$s" ]; then
+		echo c >/proc/sysrq-trigger
+	fi
 	if [ -x /xv/bin/$s-domu ]; then
 		/xv/bin/$s-domu 2>&1
 		rc=$?

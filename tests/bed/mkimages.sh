@@ -33,7 +33,7 @@ if [ -f "$dest/.done" ]; then
 	echo "$dest"
 	exit 0
 fi
-echo "bed: building images ($dest)" >&2
+echo "bed: inputs changed: new images in $dest" >&2
 rm -rf "$out"/*/ "$dest.tmp"
 mkdir -p "$dest.tmp"
 work=$dest.tmp

@@ -28,6 +28,7 @@ BED_SCEN_DIR=scenarios
 SCEN=""             # current scenario
 SCEN_DEADLINE=0     # uptime (s) at which the current scenario times out
 DOMU=""             # name of the current domU ("" when none)
+DOMU_UP=""          # 1 once its init said it is up
 DOMID=""
 DOMU_LOG=""         # its console log (xenconsoled --log=guest)
 DOMU_SUITES=""      # suites its command line names, in order
@@ -119,6 +120,7 @@ domu_create() {
 	cfg=/run/$name.cfg
 	sed -e "s|@NAME@|$name|g" -e "s|@EXTRA@|$extra|g" "$tmpl" >"$cfg"
 	DOMU=$name
+	DOMU_UP=""
 	DOMID=""
 	DOMU_SUITES=$(echo "$suites" | tr , ' ')
 	DOMU_NEXT=0
@@ -158,6 +160,7 @@ domu_create() {
 	xenstore-write "/local/domain/$DOMID/xvtest/go" "0:" &&
 		xenstore-chmod "/local/domain/$DOMID/xvtest" n0 "r$DOMID" ||
 		note "cannot write xvtest/go for $name"
+	DOMU_UP=1
 	stage "domU $name up (domid $DOMID)"
 }
 
@@ -192,8 +195,12 @@ run_suites() {
 		: >"$out0"
 		rcu=none
 		rc0=none
-		if [ -z "$DOMU" ] || [ -z "$DOMID" ]; then
+		if [ -z "$DOMU" ] || [ -z "$DOMU_UP" ]; then
 			suite_result "$s" domu-not-up none none "$out0"
+			continue
+		fi
+		if [ -z "$DOMID" ]; then
+			suite_result "$s" domu-gone-earlier none none "$out0"
 			continue
 		fi
 		DOMU_NEXT=$((DOMU_NEXT + 1))

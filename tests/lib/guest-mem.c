@@ -291,6 +291,18 @@ void xv_gmem_set_unpin_hook(struct xv_gmem *gm, xv_gmem_unpin_hook fn,
 static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 			   enum xv_pin_access access);
 
+/*
+ * Tokens: the grant reference and the access, encoded unlike a guest
+ * address, so that code passing an address where a token is due (or the
+ * token of the other access) gets unpin errors, not a silent success.
+ */
+#define TOKEN_TAG (0x5aull << 56)
+
+static uint64_t token_make(xv_gaddr_t g, unsigned int a)
+{
+	return TOKEN_TAG | xv_gaddr_frame(g) << 1 | a;
+}
+
 static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 			enum xv_pin_access access, struct xv_pin *out)
 {
@@ -335,6 +347,7 @@ static int gm_pin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 		p->ref[a]++;
 		out[i].page = p->mem;
 		out[i].iova = p->iova;
+		out[i].token = token_make(gaddr[i], a);
 	}
 	gm->next_data = next;
 	gm->live += i;
@@ -386,9 +399,60 @@ static void gm_unpin_batch(void *ctx, const xv_gaddr_t *gaddr, unsigned int n,
 	gm->c.pages_unpinned += done;
 }
 
+static void gm_unpin_tokens(void *ctx, const uint64_t *token, unsigned int n,
+			    enum xv_pin_access access)
+{
+	xv_gaddr_t g[XV_PIN_BATCH_MAX];
+	unsigned int a = acc_idx(access);
+
+	if (n > XV_PIN_BATCH_MAX)
+		n = XV_PIN_BATCH_MAX; /* test double: excess is not unpinned */
+	/* A token that is not ours, or not of this access, unpins nothing
+	 * and counts as an unpin error (address 0 names no page). */
+	for (unsigned int i = 0; i < n; i++)
+		g[i] = (token[i] & (0xffull << 56)) == TOKEN_TAG &&
+			       (token[i] & 1) == a
+			   ? xv_gaddr_from_gref(
+				 (uint32_t)((token[i] & ~(0xffull << 56)) >> 1))
+			   : 0;
+	gm_unpin_batch(ctx, g, n, access);
+}
+
 const struct xv_pin_ops xv_gmem_pin_ops = {
     .pin_batch = gm_pin_batch,
     .unpin_batch = gm_unpin_batch,
+    .unpin_tokens = gm_unpin_tokens,
+};
+
+/* ---- a mapper for the real map cache ---------------------------------------- */
+
+static int gm_map_batch(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
+			unsigned int n, enum xv_pin_access access, void **pages)
+{
+	struct xv_gmem *gm = ctx;
+
+	(void)domid;
+	(void)access;
+	for (unsigned int i = 0; i < n; i++) {
+		struct gm_page *p = page_of(gm, gaddr[i]);
+
+		if (!p || p->bad)
+			return -EFAULT; /* nothing was mapped: all-or-nothing */
+		pages[i] = p->mem;
+	}
+	return 0;
+}
+
+static void gm_unmap_batch(void *ctx, void *const *pages, unsigned int n)
+{
+	(void)ctx;
+	(void)pages;
+	(void)n;
+}
+
+const struct xv_mapper_ops xv_gmem_mapper_ops = {
+    .map_batch = gm_map_batch,
+    .unmap_batch = gm_unmap_batch,
 };
 
 /* ---- tables, host pages, lookup ---------------------------------------------- */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mapcache.h"
 #include "pin.h"
 #include "shadow.h"
 
@@ -100,6 +101,13 @@ void *xv_gmem_host(const struct xv_gmem *gm, xv_iova_t iova);
 const uint64_t *xv_gmem_table_fn(void *ctx, xv_iova_t iova, unsigned int level);
 
 extern const struct xv_pin_ops xv_gmem_pin_ops;
+/*
+ * A mapper (ctx = gm) for running the real map cache over this guest
+ * memory: map_batch hands out the guest pages themselves (no copy, as a
+ * grant mapping shares the page), -EFAULT if any page is not pinnable;
+ * unmap_batch does nothing (gm owns the pages).
+ */
+extern const struct xv_mapper_ops xv_gmem_mapper_ops;
 extern const struct xv_shadow_table_ops xv_gmem_table_ops;
 
 #endif /* XV_GUEST_MEM_H */

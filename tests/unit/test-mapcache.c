@@ -3,7 +3,9 @@
  * IOMMU (behind a recording shim) and a borrowed IOVA space: hits,
  * one mapper call per batch, contiguous and 2 MiB-aligned IOVAs, quota
  * and LRU eviction in the flush-rule order, all-or-nothing failures,
- * refcounts, teardown, and a randomized run against a plain model.
+ * refcounts, teardown, the grant index (dense grefs, grefs scattered past
+ * its leaf budget, grefs past its range, non-grant addresses), and a
+ * randomized run against a plain model over all of those addresses.
  */
 #include "mapcache.h"
 
@@ -496,6 +498,62 @@ static void test_all_or_nothing(void)
 	done(mc);
 }
 
+/*
+ * unpin_tokens drops exactly the pins it names, without a lookup, and
+ * refuses (as a bad unpin) a token used with the other access or a
+ * null token. A batch mixing pinned hits, unused hits and misses gives
+ * each page its entry's token.
+ */
+static void test_unpin_by_token(void)
+{
+	struct xv_mapcache *mc = mk(64);
+	xv_gaddr_t g[6];
+	struct xv_pin p[6], q[6];
+	uint64_t tok[6], null_tok = 0;
+	struct xv_mapcache_stats st;
+
+	fill(g, 0, 6);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 4, XV_PIN_READ, p), 0);
+	xv_mapcache_unpin_batch(mc, g + 2, 2, XV_PIN_READ);
+	/* g0, g1 pinned; g2, g3 cached unused; g4, g5 new. */
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 6, XV_PIN_READ, q), 0);
+	for (unsigned int i = 0; i < 6; i++) {
+		CU_ASSERT_NOT_EQUAL(q[i].token, 0);
+		for (unsigned int j = 0; j < i; j++)
+			CU_ASSERT_NOT_EQUAL(q[i].token, q[j].token);
+		if (i < 2)
+			CU_ASSERT_EQUAL(q[i].token, p[i].token);
+		check_translates(&q[i], g[i], XV_PIN_READ);
+		tok[i] = q[i].token;
+	}
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 2);
+	CU_ASSERT_EQUAL(refs_of(mc, g[5], XV_PIN_READ), 1);
+
+	/* The wrong access, or no entry: refused, nothing changes. */
+	xv_mapcache_unpin_tokens(mc, tok, 1, XV_PIN_READWRITE);
+	xv_mapcache_unpin_tokens(mc, &null_tok, 1, XV_PIN_READ);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.bad_unpins, 2);
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 2);
+
+	/* Through the pin ops, as the shadow engine calls it. */
+	xv_mapcache_pin_ops.unpin_tokens(mc, tok, 6, XV_PIN_READ);
+	CU_ASSERT_EQUAL(refs_of(mc, g[0], XV_PIN_READ), 1);
+	CU_ASSERT_EQUAL(refs_of(mc, g[1], XV_PIN_READ), 1);
+	for (unsigned int i = 2; i < 6; i++)
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READ), 0);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.pinned, 2);
+	CU_ASSERT_EQUAL(st.bad_unpins, 2);
+	/* Unused entries are back on the LRU: the shrink takes them. */
+	CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc), 4);
+	xv_mapcache_unpin_tokens(mc, tok, 2, XV_PIN_READ);
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.pinned, 0);
+	CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc), 2);
+	done(mc);
+}
+
 /* A shim that lets `iommu_ok_batches` map calls through, then fails. */
 static unsigned int iommu_ok_batches;
 
@@ -672,6 +730,85 @@ static void test_drop_unused_and_teardown(void)
 	done(mc);
 }
 
+/*
+ * Guest addresses of every kind the grant index sees: dense small grefs
+ * (indexed), grefs one per 512-gref leaf (indexed until the leaf budget
+ * is spent, then table only), grefs past the indexed range and at its
+ * edge, and non-grant (GFN-style) addresses.
+ */
+static xv_gaddr_t addr_kind(unsigned int i)
+{
+	switch (i % 5) {
+	case 0:
+		return ga(i);
+	case 1:
+		return GRANT_BIT | (xv_gaddr_t)(i + 1) * 512 * 7
+				       << XV_PAGE_SHIFT;
+	case 2:
+		return GRANT_BIT | ((1ull << 20) + i) << XV_PAGE_SHIFT;
+	case 3:
+		return GRANT_BIT | ((1ull << 20) - 1 - i) << XV_PAGE_SHIFT;
+	default:
+		return (xv_gaddr_t)(i + 1) << XV_PAGE_SHIFT;
+	}
+}
+
+static void test_grant_index_kinds(void)
+{
+	/* Quota 512: a budget of 10 index leaves, far fewer than the 300
+	 * scattered grefs below, so most of them live in the table only. */
+	struct xv_mapcache *mc = mk(XV_PIN_BATCH_MAX);
+	static xv_gaddr_t g[500];
+	static struct xv_pin p[500], q[500];
+	static uint64_t tok[500];
+	struct xv_mapcache_stats st;
+
+	for (unsigned int i = 0; i < 500; i++)
+		g[i] = addr_kind(i);
+	CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(mc, g, 250, XV_PIN_READ, p),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(
+	    xv_mapcache_pin_batch(mc, g + 250, 250, XV_PIN_READ, p + 250), 0);
+	CU_ASSERT_EQUAL(fm.map_calls, 2);
+	/* Every one is a hit now, whichever structure finds it. */
+	CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(mc, g, 250, XV_PIN_READ, q),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(
+	    xv_mapcache_pin_batch(mc, g + 250, 250, XV_PIN_READ, q + 250), 0);
+	CU_ASSERT_EQUAL(fm.map_calls, 2);
+	for (unsigned int i = 0; i < 500; i++) {
+		CU_ASSERT_EQUAL(p[i].iova, q[i].iova);
+		CU_ASSERT_EQUAL(p[i].token, q[i].token);
+		check_translates(&q[i], g[i], XV_PIN_READ);
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READ), 2);
+		/* The other access is another entry, not cached. */
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READWRITE), ~0u);
+		tok[i] = q[i].token;
+	}
+	xv_mapcache_unpin_tokens(mc, tok, 250, XV_PIN_READ);
+	xv_mapcache_unpin_tokens(mc, tok + 250, 250, XV_PIN_READ);
+	xv_mapcache_unpin_batch(mc, g, 250, XV_PIN_READ);
+	xv_mapcache_unpin_batch(mc, g + 250, 250, XV_PIN_READ);
+	for (unsigned int i = 0; i < 500; i++)
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READ), 0);
+	/* Evicted: index leaves freed, so new grefs can have them. */
+	CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc), 500);
+	for (unsigned int i = 0; i < 500; i++)
+		g[i] = addr_kind(i + 1000);
+	CU_ASSERT_EQUAL_FATAL(
+	    xv_mapcache_pin_batch(mc, g, 250, XV_PIN_READWRITE, p), 0);
+	for (unsigned int i = 0; i < 250; i++) {
+		check_translates(&p[i], g[i], XV_PIN_READWRITE);
+		CU_ASSERT_EQUAL(refs_of(mc, g[i], XV_PIN_READWRITE), 1);
+		CU_ASSERT_EQUAL(refs_of(mc, addr_kind(i), XV_PIN_READ), ~0u);
+	}
+	xv_mapcache_get_stats(mc, &st);
+	CU_ASSERT_EQUAL(st.hits, 500);
+	CU_ASSERT_EQUAL(st.misses, 750);
+	CU_ASSERT_EQUAL(st.bad_unpins, 0);
+	done(mc);
+}
+
 /* ---- randomized, against a plain model --------------------------------- */
 
 #define R_PAGES 96u
@@ -682,6 +819,7 @@ struct m_page {
 	bool mapped;
 	uint64_t stamp; /* when refs last fell to 0: LRU order */
 	unsigned int in_batch;
+	uint64_t token; /* of its pins, while refs > 0 */
 };
 
 /* model[access == READWRITE][page] */
@@ -758,7 +896,7 @@ static void test_random_vs_model(void)
 			for (unsigned int i = 0; i < n; i++) {
 				idx[i] = (unsigned int)xv_rng_below(
 				    &rng, op < 10 ? 8 : R_PAGES);
-				g[i] = ga(idx[i]);
+				g[i] = addr_kind(idx[i]);
 				if (!model[ai][idx[i]].mapped &&
 				    model[ai][idx[i]].in_batch != batch_id)
 					misses++;
@@ -795,8 +933,15 @@ static void test_random_vs_model(void)
 			iommu_fail_next = 0;
 			if (!rc) {
 				for (unsigned int i = 0; i < n; i++) {
-					model[ai][idx[i]].refs++;
-					model[ai][idx[i]].mapped = true;
+					struct m_page *m = &model[ai][idx[i]];
+
+					/* One entry, one token, while held. */
+					if (m->refs)
+						CU_ASSERT_EQUAL(p[i].token,
+								m->token);
+					m->token = p[i].token;
+					m->refs++;
+					m->mapped = true;
 					check_translates(&p[i], g[i], acc);
 				}
 			}
@@ -816,12 +961,20 @@ static void test_random_vs_model(void)
 					if (dup)
 						continue;
 					idx[k] = j;
-					g[k++] = ga(j);
+					g[k++] = addr_kind(j);
 				}
 			}
 			if (!k)
 				continue;
-			xv_mapcache_unpin_batch(mc, g, k, acc);
+			if (op < 75) {
+				xv_mapcache_unpin_batch(mc, g, k, acc);
+			} else {
+				uint64_t tok[40];
+
+				for (unsigned int i = 0; i < k; i++)
+					tok[i] = model[ai][idx[i]].token;
+				xv_mapcache_unpin_tokens(mc, tok, k, acc);
+			}
 			for (unsigned int i = 0; i < k; i++)
 				if (--model[ai][idx[i]].refs == 0)
 					model[ai][idx[i]].stamp = ++clock;
@@ -832,7 +985,7 @@ static void test_random_vs_model(void)
 
 			if (model[ai][j].refs)
 				continue;
-			g[0] = ga(j);
+			g[0] = addr_kind(j);
 			xv_mapcache_unpin_batch(mc, g, 1, acc);
 		} else {
 			CU_ASSERT_EQUAL(xv_mapcache_drop_unused(mc),
@@ -855,8 +1008,8 @@ static void test_random_vs_model(void)
 
 				for (unsigned int i = 0; i < R_PAGES; i++) {
 					struct xv_mapcache_entry_info info;
-					int rc = xv_mapcache_lookup(mc, ga(i),
-								    ac, &info);
+					int rc = xv_mapcache_lookup(
+					    mc, addr_kind(i), ac, &info);
 					const struct m_page *m = &model[a][i];
 
 					if ((rc == 0) != m->mapped)
@@ -874,11 +1027,12 @@ static void test_random_vs_model(void)
 							      m->refs);
 					pinned += m->refs > 0;
 					if (m->refs) {
-						struct xv_pin pp = {info.page,
-								    info.iova};
+						struct xv_pin pp = {
+						    .page = info.page,
+						    .iova = info.iova};
 
-						check_translates(&pp, ga(i),
-								 ac);
+						check_translates(
+						    &pp, addr_kind(i), ac);
 					}
 				}
 			}
@@ -917,11 +1071,13 @@ static const struct xv_test_case mapcache_cases[] = {
     {"512-page batch is 2 MiB aligned", test_512_batch_is_2mib_aligned},
     {"quota, LRU and eviction order", test_quota_lru_eviction_order},
     {"all or nothing on failure", test_all_or_nothing},
+    {"unpin by token", test_unpin_by_token},
     {"IOMMU failure mid-batch", test_iommu_failure_mid_batch},
     {"-ENOSPC when pins fill the quota", test_enospc_when_pinned_fill_quota},
     {"IOVA pressure evicts unused", test_iova_pressure_evicts},
     {"refcounts exact", test_refcounts_exact},
     {"drop unused and teardown", test_drop_unused_and_teardown},
+    {"grant index: every kind of address", test_grant_index_kinds},
     {"random vs model", test_random_vs_model},
     {NULL, NULL},
 };

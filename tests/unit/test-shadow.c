@@ -65,7 +65,11 @@ struct fx_opts {
 	uint32_t max_tables;
 	enum xv_gmem_iova_mode iova_mode;
 	uint32_t oos_idle;
+	/* A pinner without unpin_tokens: the engine unpins by address. */
+	bool addr_unpins;
 };
+
+static struct xv_pin_ops gmem_addr_pin_ops;
 
 static void tlb_hook(void *ctx, uint64_t va, uint64_t len)
 {
@@ -160,7 +164,9 @@ static void fx_init(struct fx *f, const struct fx_opts *o)
 	vc.oos_pages = o->oos_pages;
 	CU_ASSERT_EQUAL_FATAL(xv_shadow_vgpu_new(&vc, &f->vg), 0);
 	sc.vgpu = f->vg;
-	sc.pin_ops = &xv_gmem_pin_ops;
+	gmem_addr_pin_ops = xv_gmem_pin_ops;
+	gmem_addr_pin_ops.unpin_tokens = NULL;
+	sc.pin_ops = o->addr_unpins ? &gmem_addr_pin_ops : &xv_gmem_pin_ops;
 	sc.pin_ctx = f->gm;
 	sc.tlb_invalidate = tlb_hook;
 	sc.tlb_ctx = f;
@@ -1447,13 +1453,17 @@ static uint64_t rand_flags(struct xv_rng *r)
 		   : (xv_rng_next(r) & (XV_PTE_W | XV_PTE_NS));
 }
 
-static void test_model_random(void)
+static void model_random(bool addr_unpins)
 {
 	struct fx *f = &F;
-	struct fx_opts o = {.oos_pages = 12, .iova_mode = XV_GMEM_IOVA_CONTIG};
+	struct fx_opts o = {.oos_pages = 12,
+			    .iova_mode = XV_GMEM_IOVA_CONTIG,
+			    .addr_unpins = addr_unpins};
 	struct xv_rng rng;
 	unsigned long steps = xv_test_steps(3000), bad = 0;
-	uint64_t seed = xv_test_seed("shadow model");
+	uint64_t seed = xv_test_seed(addr_unpins ? "shadow model (address "
+						   "unpins)"
+						 : "shadow model");
 	struct menum *me = &ME;
 
 	xv_rng_init(&rng, seed);
@@ -1639,6 +1649,18 @@ static void test_model_random(void)
 	fx_fini(f);
 }
 
+/* The pinner has unpin_tokens (the map cache's shape): slots keep tokens. */
+static void test_model_random(void)
+{
+	model_random(false);
+}
+
+/* A pinner with unpin_batch only: slots keep guest addresses. */
+static void test_model_random_addr(void)
+{
+	model_random(true);
+}
+
 static const struct xv_test_case basic_cases[] = {
     {"populate", test_populate},
     {"populate_batches", test_populate_batches},
@@ -1686,6 +1708,7 @@ static const struct xv_test_case hostile_cases[] = {
 
 static const struct xv_test_case model_cases[] = {
     {"random", test_model_random},
+    {"random, address unpins", test_model_random_addr},
     {NULL, NULL},
 };
 
