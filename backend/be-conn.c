@@ -26,6 +26,8 @@
 
 /* Requests served before the worker looks at its stop fd again. */
 #define DRAIN_BUDGET 256
+/* How soon the worker retries events held by a full event page. */
+#define EVT_RETRY_MS 10
 
 struct be_conn {
 	/* read-only after open */
@@ -104,8 +106,9 @@ static void *worker(void *arg)
 	bool masked = false; /* the port fired and awaits our unmask */
 
 	for (;;) {
-		struct pollfd pfd[2];
+		struct pollfd pfd[3];
 		bool notify = false, n2 = false;
+		int timeout;
 		int rc;
 
 		rc = post_reset(c, &n2);
@@ -113,6 +116,16 @@ static void *worker(void *arg)
 			give_up(c, rc);
 			break;
 		}
+		/* FENCE_DONE / GPU_FAULT from the engines (be-events.h) */
+		rc = be_events_flush(be_vgpu_events(c->vgpu), &c->evt, &notify);
+		if (rc < 0) {
+			give_up(c, rc);
+			break;
+		}
+		n2 |= notify;
+		/* a full page: look again soon, the guest does not notify us
+		 * when it consumes events */
+		timeout = rc == 1 ? EVT_RETRY_MS : -1;
 		do {
 			rc = be_ring_drain(&c->ring, DRAIN_BUDGET, handle, c,
 					   &notify);
@@ -139,8 +152,10 @@ static void *worker(void *arg)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = c->stop_fd;
 		pfd[1].events = POLLIN;
-		pfd[0].revents = pfd[1].revents = 0;
-		if (poll(pfd, 2, -1) < 0) {
+		pfd[2].fd = be_events_fd(be_vgpu_events(c->vgpu));
+		pfd[2].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (poll(pfd, 3, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			give_up(c, -XV_ERR_IO);
@@ -193,6 +208,10 @@ int be_conn_open(const struct be_conn_params *p, struct be_conn **out,
 		rc = -errno;
 		goto out;
 	}
+	/* the GPU path maps this guest's grants, and only its (be-grant.h) */
+	rc = be_vgpu_attach_grants(c->vgpu, p->domid, c->xgt);
+	if (rc)
+		goto out;
 	*what = XV_FIELD_RING_ORDER "/ring-ref";
 	memcpy(refs, fi->ring_ref, sizeof(uint32_t) * fi->nr_ring_refs);
 	c->ring_map = xengnttab_map_domain_grant_refs(

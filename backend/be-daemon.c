@@ -36,8 +36,8 @@
 #define BE_FEATURES (XV_FEATURE_HOLDOFF | XV_FEATURE_MULTI_PAGE_RING)
 
 /* Restarts a device may go through: a burst, then one every 2 s. */
-#define RESTART_BURST	  8
-#define RESTART_REFILL_MS 2000
+#define RESTART_BURST	  16
+#define RESTART_REFILL_MS 1000
 
 #define TOKEN_BACKEND "b"
 #define TOKEN_RELEASE "r"
@@ -110,6 +110,12 @@ static void write_status(struct be_daemon *bd, struct be_device *d)
 		st.contexts = d->last.contexts;
 		st.pasids = d->last.pasids;
 		st.pinned_pages = d->last.pinned_pages;
+		st.grant_map_calls = d->last.grant_map_calls;
+		st.grant_unmap_calls = d->last.grant_unmap_calls;
+		st.submits = d->last.submits;
+		st.fences = d->last.fences;
+		st.gpu_faults = d->last.faults;
+		st.faults_lost = d->last.faults_lost;
 	}
 	st.requests = d->last.requests;
 	st.rejected = d->last.rejected;
@@ -289,6 +295,8 @@ static int connect_dev(struct be_daemon *bd, struct be_device *d, bool reattach)
 	}
 	d->last_error[0] = '\0';
 	xv_xs_rm_error(bd->xs, d->be_dir);
+	/* the generation a later daemon starts from: write it now */
+	d->status_dirty = true;
 	be_log_dev(LOG_INFO, d->domid, d->devid,
 		   "%s: %u ring page(s), features %#x%s",
 		   reattach ? "re-attached after restart" : "connected",

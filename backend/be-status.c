@@ -34,11 +34,15 @@ int xv_be_status_format(const struct xv_be_status *st, char *buf, size_t len)
 	    "domid %u\ndevid %u\nstate %u\nprofile %s\n"
 	    "generation %" PRIu32 "\ncontexts %" PRIu32 "\npasids %" PRIu32
 	    "\npinned-pages %" PRIu32 "\nrequests %" PRIu64
-	    "\nrejected %" PRIu64 "\nlast-error %s\n",
+	    "\nrejected %" PRIu64 "\ngrant-map-calls %" PRIu64
+	    "\ngrant-unmap-calls %" PRIu64 "\nsubmits %" PRIu64
+	    "\nfences %" PRIu64 "\ngpu-faults %" PRIu64 "\nfaults-lost %" PRIu64
+	    "\nlast-error %s\n",
 	    st->domid, st->devid, st->state, st->profile[0] ? st->profile : "-",
 	    st->generation, st->contexts, st->pasids, st->pinned_pages,
-	    st->requests, st->rejected,
-	    st->last_error[0] ? st->last_error : "-");
+	    st->requests, st->rejected, st->grant_map_calls,
+	    st->grant_unmap_calls, st->submits, st->fences, st->gpu_faults,
+	    st->faults_lost, st->last_error[0] ? st->last_error : "-");
 
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
@@ -120,10 +124,17 @@ int xv_be_status_parse(const char *text, size_t len, struct xv_be_status *out)
 		KEY("pinned-pages", 7, pinned_pages, UINT32_MAX)
 		KEY("requests", 8, requests, UINT64_MAX)
 		KEY("rejected", 9, rejected, UINT64_MAX)
+		/* the GPU path's counters: optional (older files lack them) */
+		KEY("grant-map-calls", 11, grant_map_calls, UINT64_MAX)
+		KEY("grant-unmap-calls", 11, grant_unmap_calls, UINT64_MAX)
+		KEY("submits", 11, submits, UINT64_MAX)
+		KEY("fences", 11, fences, UINT64_MAX)
+		KEY("gpu-faults", 11, gpu_faults, UINT64_MAX)
+		KEY("faults-lost", 11, faults_lost, UINT64_MAX)
 #undef KEY
 		/* unknown key: skipped, later versions add some */
 	}
-	if (seen != (1u << 11) - 1)
+	if ((seen & ((1u << 11) - 1)) != (1u << 11) - 1)
 		return -EINVAL;
 	*out = st;
 	return 0;

@@ -22,6 +22,13 @@
  *   pinned-pages 0           guest pages pinned (grant-mapped)
  *   requests 12              requests answered since the daemon started
  *   rejected 1               of those, answered with an error status
+ *   grant-map-calls 3        grant map calls (gntdev batches) of the
+ *                            GPU path since the device connected
+ *   grant-unmap-calls 1      grant unmap calls of the GPU path
+ *   submits 2                SUBMITs queued on the GPU
+ *   fences 2                 FENCE_DONE events posted
+ *   gpu-faults 0             GPU_FAULT events posted
+ *   faults-lost 0            faults dropped while one was held
  *   last-error 768 ring request overflow
  *
  * A reader must accept unknown keys (later versions add some) and may
@@ -49,6 +56,12 @@ struct xv_be_status {
 	uint32_t pinned_pages;
 	uint64_t requests;
 	uint64_t rejected;
+	uint64_t grant_map_calls;
+	uint64_t grant_unmap_calls;
+	uint64_t submits;
+	uint64_t fences;
+	uint64_t gpu_faults;
+	uint64_t faults_lost;
 	char last_error[XV_BE_STATUS_ERRMAX + 1]; /* "" when none */
 };
 

@@ -12,15 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be-ctx.h"
+#include "be-grant.h"
 #include "compiler.h"
 #include "proto.h"
 #include "vcfg.h"
-
-struct be_ctx {
-	bool live;
-	uint32_t vpasid;
-	uint32_t flags;
-};
 
 /* Owned by the ring worker; the counters are also read by the main
  * thread (be_vgpu_counters) with relaxed atomics. */
@@ -28,12 +24,12 @@ struct be_vgpu {
 	struct xv_proto_params params; /* limits and the acked features */
 	struct xv_vcfg *cfg;
 	struct xv_pasid_vgpu *pasids;
-	struct be_ctx *ctx; /* [max_contexts], handle h at ctx[h - 1] */
+	struct be_gpu_dev *dev; /* the process's GPU and IOMMU */
+	struct be_gpu *gpu;	/* contexts, shadows, map cache (be-ctx.h) */
+	struct be_grant *grant; /* the grant mapper, once attached */
 	bool reset_pending;
 
 	uint32_t generation;
-	uint32_t nr_contexts;
-	uint32_t nr_pasids;
 	uint64_t requests;
 	uint64_t rejected;
 };
@@ -42,6 +38,7 @@ int be_vgpu_new(const struct xv_limits *limits, uint32_t features,
 		struct xv_pasid_space *space, uint32_t generation,
 		struct be_vgpu **out)
 {
+	struct be_gpu_config gc = {0};
 	struct be_vgpu *v = NULL;
 	int rc;
 
@@ -54,15 +51,21 @@ int be_vgpu_new(const struct xv_limits *limits, uint32_t features,
 	v->params.limits = *limits;
 	v->params.features = features;
 	v->generation = generation;
-	rc = -ENOMEM;
-	v->ctx = calloc(limits->max_contexts, sizeof(*v->ctx));
-	if (!v->ctx)
-		goto out;
 	rc = xv_vcfg_new(limits, &v->cfg);
 	if (rc)
 		goto out;
 	rc = xv_pasid_vgpu_new(space, limits->max_pasids, limits->pasid_width,
 			       &v->pasids);
+	if (rc)
+		goto out;
+	rc = be_gpu_dev_get(&v->dev);
+	if (rc)
+		goto out;
+	gc.dev = v->dev;
+	gc.limits = limits;
+	gc.features = features;
+	gc.pasids = v->pasids;
+	rc = be_gpu_new(&gc, &v->gpu);
 	if (rc)
 		goto out;
 	*out = v;
@@ -74,27 +77,52 @@ out:
 
 static void drop_contexts(struct be_vgpu *v)
 {
-	for (uint32_t i = 0; i < v->params.limits.max_contexts; i++) {
-		if (!v->ctx[i].live)
-			continue;
-		xv_pasid_free(v->pasids, v->ctx[i].vpasid);
-		v->ctx[i].live = false;
-	}
+	/* device contexts, shadows, PASIDs, then unused grant mappings */
+	be_gpu_destroy_all(v->gpu);
 	xv_pasid_release_all(v->pasids); /* belt and braces: none is left */
-	__atomic_store_n(&v->nr_contexts, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&v->nr_pasids, 0, __ATOMIC_RELAXED);
 }
 
 void be_vgpu_free(struct be_vgpu *v)
 {
 	if (!v)
 		return;
-	if (v->pasids && v->ctx)
-		drop_contexts(v);
+	/* GPU state first (no DMA), then the map cache's grant mappings
+	 * (inside be_gpu_free), then the mapper and the PASIDs */
+	be_gpu_free(v->gpu);
+	be_grant_free(v->grant);
+	be_gpu_dev_put(v->dev);
 	xv_pasid_vgpu_free(v->pasids);
 	xv_vcfg_free(v->cfg);
-	free(v->ctx);
 	free(v);
+}
+
+int be_vgpu_attach_grants(struct be_vgpu *v, uint32_t domid, void *xgt)
+{
+	struct be_grant_config gc = {domid, &be_grant_xengnttab, xgt};
+	int rc;
+
+	if (v->grant)
+		return -EBUSY;
+	rc = be_grant_new(&gc, &v->grant);
+	if (rc)
+		return rc;
+	rc = be_gpu_set_mapper(v->gpu, domid, &be_grant_mapper_ops, v->grant);
+	if (rc) {
+		be_grant_free(v->grant);
+		v->grant = NULL;
+	}
+	return rc;
+}
+
+int be_vgpu_set_mapper(struct be_vgpu *v, uint32_t domid,
+		       const struct xv_mapper_ops *ops, void *ctx)
+{
+	return be_gpu_set_mapper(v->gpu, domid, ops, ctx);
+}
+
+struct be_events *be_vgpu_events(struct be_vgpu *v)
+{
+	return be_gpu_events(v->gpu);
 }
 
 void be_vgpu_reset(struct be_vgpu *v)
@@ -152,52 +180,18 @@ static int do_cfg(struct be_vgpu *v, const struct xv_req *req,
 static int do_ctx_create(struct be_vgpu *v, const struct xv_req *req,
 			 struct xv_rsp *rsp)
 {
-	enum xv_pasid_nospc why = XV_PASID_NOSPC_NONE;
-	uint32_t vpasid = 0, ppasid = 0, h;
+	uint32_t h = 0, vpasid = 0;
 	int rc;
 
 	/* A context is bound to a PASID: none before the guest enabled them
 	 * in the PASID capability (common/vcfg.h). */
 	if (!xv_vcfg_pasid_enabled(v->cfg))
 		return -XV_ERR_PERM;
-	for (h = 0; h < v->params.limits.max_contexts; h++)
-		if (!v->ctx[h].live)
-			break;
-	if (h == v->params.limits.max_contexts)
-		return -XV_ERR_TOO_MANY_CONTEXTS;
-	rc = xv_pasid_alloc(v->pasids, &vpasid, &ppasid, &why);
+	rc = be_ctx_create(v->gpu, req->u.ctx_create.flags, &h, &vpasid);
 	if (rc)
-		return rc == -ENOSPC ? -XV_ERR_NO_PASID : -XV_ERR_NOMEM;
-	v->ctx[h].live = true;
-	v->ctx[h].vpasid = vpasid;
-	v->ctx[h].flags = req->u.ctx_create.flags;
-	__atomic_store_n(&v->nr_contexts, v->nr_contexts + 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&v->nr_pasids, xv_pasid_vgpu_in_use(v->pasids),
-			 __ATOMIC_RELAXED);
-	rsp->u.ctx_create.ctx = h + 1;
+		return rc;
+	rsp->u.ctx_create.ctx = h;
 	rsp->u.ctx_create.vpasid = vpasid;
-	return 0;
-}
-
-/* The live context of a handle the validator range-checked, or NULL. */
-static struct be_ctx *live_ctx(struct be_vgpu *v, uint32_t handle)
-{
-	if (handle == 0 || handle > v->params.limits.max_contexts)
-		return NULL;
-	return v->ctx[handle - 1].live ? &v->ctx[handle - 1] : NULL;
-}
-
-static int do_ctx_destroy(struct be_vgpu *v, const struct xv_req *req)
-{
-	struct be_ctx *c = live_ctx(v, req->ctx);
-
-	if (!c)
-		return -XV_ERR_NO_CONTEXT;
-	xv_pasid_free(v->pasids, c->vpasid);
-	c->live = false;
-	__atomic_store_n(&v->nr_contexts, v->nr_contexts - 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&v->nr_pasids, xv_pasid_vgpu_in_use(v->pasids),
-			 __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -220,15 +214,17 @@ static int dispatch(struct be_vgpu *v, const struct xv_req *req,
 	case XV_OP_CTX_CREATE:
 		return do_ctx_create(v, req, rsp);
 	case XV_OP_CTX_DESTROY:
-		return do_ctx_destroy(v, req);
+		return be_ctx_destroy(v->gpu, req->ctx);
 	case XV_OP_CTX_SET_ROOT:
+		return be_ctx_set_root(v->gpu, req->ctx, req->u.set_root.root);
 	case XV_OP_PT_UPDATE:
+		return be_ctx_pt_update(v->gpu, req->ctx,
+					req->u.pt_update.gpu_va,
+					req->u.pt_update.length);
 	case XV_OP_PT_RESYNC:
+		return be_ctx_pt_resync(v->gpu, req->ctx);
 	case XV_OP_SUBMIT:
-		/* The GPU path (shadowing, pinning, engines) is issue 5. */
-		if (!live_ctx(v, req->ctx))
-			return -XV_ERR_NO_CONTEXT;
-		return -XV_ERR_NOT_SUPPORTED;
+		return be_ctx_submit(v->gpu, req->ctx, &req->u.submit);
 	default:
 		return -XV_ERR_OP_UNKNOWN; /* the validator let none through */
 	}
@@ -255,10 +251,32 @@ void be_vgpu_handle(struct be_vgpu *v, const struct xv_req *req,
 
 void be_vgpu_counters(const struct be_vgpu *v, struct be_vgpu_counters *out)
 {
+	struct be_gpu_counters gc;
+	struct be_events_stats es;
+
+	memset(out, 0, sizeof(*out));
+	be_gpu_get_counters(v->gpu, &gc);
+	be_events_get_stats(be_gpu_events(v->gpu), &es);
 	out->generation = __atomic_load_n(&v->generation, __ATOMIC_RELAXED);
-	out->contexts = __atomic_load_n(&v->nr_contexts, __ATOMIC_RELAXED);
-	out->pasids = __atomic_load_n(&v->nr_pasids, __ATOMIC_RELAXED);
-	out->pinned_pages = 0; /* nothing is pinned before the GPU path */
+	out->contexts = gc.contexts;
+	out->pasids = gc.pasids;
+	/* guest pages grant-mapped now, pinned by a shadow or cached */
+	out->pinned_pages = (uint32_t)gc.mapped_pages;
 	out->requests = __atomic_load_n(&v->requests, __ATOMIC_RELAXED);
 	out->rejected = __atomic_load_n(&v->rejected, __ATOMIC_RELAXED);
+	out->grant_map_calls = gc.map_calls;
+	out->grant_unmap_calls = gc.unmap_calls;
+	if (v->grant) {
+		struct be_grant_stats gs;
+
+		/* what gntdev saw: one map ioctl a batch (failed ones too),
+		 * one unmap a chunk — the numbers strace counts */
+		be_grant_get_stats(v->grant, &gs);
+		out->grant_map_calls = gs.map_calls + gs.failed_maps;
+		out->grant_unmap_calls = gs.unmap_calls;
+	}
+	out->submits = gc.submits;
+	out->fences = es.fences_posted;
+	out->faults = es.faults_posted;
+	out->faults_lost = es.faults_lost;
 }

@@ -7,11 +7,10 @@
  *    feature set the frontend acked: a virtual config space (common/vcfg.h)
  *    with those limits in its DVSEC, a PASID vGPU (common/pasid.h) on the
  *    device-wide PASID space, and a table of GPU contexts.
- *  - A context today is a handle and its PASID: CTX_CREATE and CTX_DESTROY
- *    are real (handles 1..max-contexts, PASIDs within max-pasids and the
- *    device's space, PASID Enable required). What needs the GPU path —
- *    CTX_SET_ROOT, PT_UPDATE, PT_RESYNC, SUBMIT on a live context — is
- *    answered -XV_ERR_NOT_SUPPORTED until that path lands (issue 5).
+ *  - Contexts and everything behind them (PASID attach, shadow, map
+ *    cache, device context, SUBMIT, events) are the GPU path of
+ *    be-ctx.h; this file checks the request and the PASID Enable bit and
+ *    dispatches.
  *  - generation counts device resets. After be_vgpu_reset every request
  *    but QUERY_CAPS is answered -XV_ERR_DEVICE_RESET until a QUERY_CAPS
  *    has been answered (vgpuif.h, "Recovery: backend daemon restart").
@@ -29,7 +28,9 @@
 
 #include <stdint.h>
 
+#include "be-events.h"
 #include "limits.h"
+#include "mapcache.h"
 #include "pasid.h"
 #include "vgpuif.h"
 
@@ -42,6 +43,13 @@ struct be_vgpu_counters {
 	uint32_t pinned_pages;
 	uint64_t requests;
 	uint64_t rejected;
+	/* the GPU path (be-ctx.h, be-events.h) */
+	uint64_t grant_map_calls;   /* gntdev map calls (one per batch) */
+	uint64_t grant_unmap_calls; /* gntdev unmap calls (one per chunk) */
+	uint64_t submits;	    /* SUBMITs queued on the device */
+	uint64_t fences;	    /* FENCE_DONE events posted */
+	uint64_t faults;	    /* GPU_FAULT events posted */
+	uint64_t faults_lost;	    /* faults dropped while one was pending */
 };
 
 /*
@@ -62,6 +70,18 @@ uint32_t be_vgpu_generation(const struct be_vgpu *v);
 /* Answer one request (a private copy). rsp is filled whole. */
 void be_vgpu_handle(struct be_vgpu *v, const struct xv_req *req,
 		    struct xv_rsp *rsp);
+
+/*
+ * Map the guest's pages with libxengnttab (xgt: a xengnttab_handle *),
+ * grants of domid only (be-grant.h). Before this, or with a test mapper
+ * set by be_vgpu_set_mapper, no grant is mapped. 0, -EBUSY, -ENOMEM.
+ */
+int be_vgpu_attach_grants(struct be_vgpu *v, uint32_t domid, void *xgt);
+int be_vgpu_set_mapper(struct be_vgpu *v, uint32_t domid,
+		       const struct xv_mapper_ops *ops, void *ctx);
+
+/* The events of its contexts: the ring worker flushes them (be-events.h). */
+struct be_events *be_vgpu_events(struct be_vgpu *v);
 
 void be_vgpu_counters(const struct be_vgpu *v, struct be_vgpu_counters *out);
 

@@ -35,6 +35,7 @@ static const struct err_text err_texts[] = {
     {XV_ERR_BUSY, "context busy"},
     {XV_ERR_NOT_SUPPORTED, "operation not supported"},
     {XV_ERR_IO, "backend I/O error"},
+    {XV_ERR_CTX_FAULTED, "context faulted"},
 
     {XV_ERR_OP_INVALID, "request op 0"},
     {XV_ERR_OP_UNKNOWN, "unknown core op"},

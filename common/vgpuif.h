@@ -468,6 +468,8 @@ enum xv_err {
 	XV_ERR_BUSY = 0x10c,	      /* context busy (destroy while running) */
 	XV_ERR_NOT_SUPPORTED = 0x10d, /* well formed, not implemented */
 	XV_ERR_IO = 0x10e,	      /* backend internal failure */
+	XV_ERR_CTX_FAULTED = 0x10f,   /* context in error after a GPU fault
+				     * or reset: destroy and recreate it */
 	XV_ERR_RUNTIME_END_,
 
 	/* request validation */

@@ -157,15 +157,32 @@ int xv_xs_device_create(struct xs_handle *xs, const struct xv_xs_dev_spec *spec,
 	return rc;
 }
 
+/* Remove dir if it has no children left (the guest's backend/vgpu/<D>). */
+static int rm_if_empty(struct xs_handle *xs, xs_transaction_t t,
+		       const char *dir)
+{
+	unsigned int n = 0;
+	char **list = xs_directory(xs, t, dir, &n);
+
+	if (!list)
+		return errno == ENOENT ? 0 : (errno ? -errno : -EIO);
+	free(list);
+	if (n == 0 && !xs_rm(xs, t, dir) && errno != ENOENT)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 int xv_xs_device_remove(struct xs_handle *xs, unsigned int be_domid,
 			unsigned int domid, unsigned int devid)
 {
-	char be[XV_XS_PATH_MAX], fe[XV_XS_PATH_MAX];
+	char be[XV_XS_PATH_MAX], fe[XV_XS_PATH_MAX], be_parent[XV_XS_PATH_MAX];
 	int rc;
 
 	if ((rc = xv_xs_backend_dir(be, sizeof(be), be_domid, domid, devid)) ||
 	    (rc = xv_xs_frontend_dir(fe, sizeof(fe), domid, devid)))
 		return rc;
+	snprintf(be_parent, sizeof(be_parent), "%s", be);
+	*strrchr(be_parent, '/') = '\0'; /* .../backend/vgpu/<domid> */
 	for (int i = 0; i < TX_RETRIES; i++) {
 		xs_transaction_t t = xs_transaction_start(xs);
 
@@ -175,6 +192,11 @@ int xv_xs_device_remove(struct xs_handle *xs, unsigned int be_domid,
 		if ((!xs_rm(xs, t, fe) && errno != ENOENT) ||
 		    (!xs_rm(xs, t, be) && errno != ENOENT)) {
 			rc = errno ? -errno : -EIO;
+			xs_transaction_end(xs, t, true);
+			return rc;
+		}
+		rc = rm_if_empty(xs, t, be_parent);
+		if (rc) {
 			xs_transaction_end(xs, t, true);
 			return rc;
 		}

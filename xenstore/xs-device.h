@@ -46,7 +46,8 @@ struct xv_xs_dev_spec {
 int xv_xs_device_create(struct xs_handle *xs, const struct xv_xs_dev_spec *spec,
 			const char **bad);
 
-/* Remove both directories (one transaction). Missing ones are fine. */
+/* Remove both directories (one transaction), and the guest's
+ * backend/vgpu/<domid> directory once it is empty. Missing ones are fine. */
 int xv_xs_device_remove(struct xs_handle *xs, unsigned int be_domid,
 			unsigned int domid, unsigned int devid);
 

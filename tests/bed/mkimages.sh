@@ -22,8 +22,10 @@ xbin=/usr/lib/xen-4.17/bin
 # ---- the cache key: every input's content -----------------------------------
 key=$( {
 	cat "$xt/packages"
-	find "$here" -type f \( -name '*.sh' -o -name '*.cfg.in' \) \
-		-print0 | sort -z | xargs -0 md5sum
+	find "$here" -type f \( -name '*.sh' -o -name '*.cfg.in' \
+		-o -name '*.supp' \) -print0 | sort -z | xargs -0 md5sum
+	md5sum "$here/../../tools/etc/xenvgpu/profiles.conf"
+	command -v valgrind && valgrind --version || :
 	for p in "$@"; do md5sum "$p"; done
 	dpkg-query -W -f='${Version}\n' busybox-static libc6 libxen-dev \
 		libcunit1
@@ -149,6 +151,28 @@ stage_mod "$d0" xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc
 for p in "$@"; do
 	case $p in *-dom0) stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")" ;; esac
 done
+# The vGPU daemon and control tool, their profiles, and valgrind with the
+# daemon's suppressions (scenarios/40-vgpu.sh runs the daemon under it).
+for p in "$@"; do
+	case $p in */xenvgpud | */xenvgpu-ctl)
+		stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")" ;;
+	esac
+done
+mkdir -p "$d0/etc/xenvgpu"
+cp "$here/../../tools/etc/xenvgpu/profiles.conf" "$d0/etc/xenvgpu/"
+cp "$here/valgrind-xenvgpud.supp" "$d0/xv/"
+if command -v valgrind >/dev/null; then
+	vgb=$(command -v valgrind)
+	# Debian's valgrind is a shell wrapper around valgrind.bin
+	[ -x "$vgb.bin" ] && vgb=$vgb.bin
+	stage_prog "$d0" "$vgb" /usr/bin/valgrind
+	vgl=/usr/libexec/valgrind
+	mkdir -p "$d0$vgl"
+	for f in memcheck-amd64-linux vgpreload_core-amd64-linux.so \
+		vgpreload_memcheck-amd64-linux.so default.supp; do
+		cp "$vgl/$f" "$d0$vgl/"
+	done
+fi
 cp "$here/runner.sh" "$d0/xv/runner.sh"
 cp "$here"/*.cfg.in "$d0/xv/"
 for d in scenarios run; do

@@ -162,10 +162,10 @@ static void test_contexts_and_limits(void)
 	r = call(w, XV_OP_CTX_CREATE, 0, 4);
 	CU_ASSERT_EQUAL(r.status, -XV_ERR_NO_PASID);
 
-	/* GPU-path ops on a live context: not supported yet; on a dead
-	 * one: no context; out of range: the validator's code */
+	/* GPU-path ops on a live context without a root: no root; on a
+	 * dead one: no context; out of range: the validator's code */
 	r = call(v, XV_OP_PT_RESYNC, handles[0], 5);
-	CU_ASSERT_EQUAL(r.status, -XV_ERR_NOT_SUPPORTED);
+	CU_ASSERT_EQUAL(r.status, -XV_ERR_NO_ROOT);
 	r = call(v, XV_OP_PT_RESYNC, 4, 5);
 	CU_ASSERT_EQUAL(r.status, -XV_ERR_NO_CONTEXT);
 	r = call(v, XV_OP_PT_RESYNC, 5, 5);

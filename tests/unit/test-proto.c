@@ -775,11 +775,16 @@ static void test_rsp_header(void)
 	r.reserved0 = 2;
 	CU_ASSERT_EQUAL(xv_proto_check_rsp(&r, &q, &p), -XV_ERR_RSP_RESERVED);
 
-	const int32_t bad[] = {1,	  -1,
-			       -12,	  -0xff,
-			       -0x10f,	  -XV_ERR_REQ_END_,
-			       -0x300,	  -XV_ERR_RSP_ID,
-			       INT32_MIN, INT32_MAX};
+	const int32_t bad[] = {1,
+			       -1,
+			       -12,
+			       -0xff,
+			       -XV_ERR_RUNTIME_END_,
+			       -XV_ERR_REQ_END_,
+			       -0x300,
+			       -XV_ERR_RSP_ID,
+			       INT32_MIN,
+			       INT32_MAX};
 	for (size_t i = 0; i < XV_ARRAY_SIZE(bad); i++) {
 		r = mkrsp(&q);
 		r.status = bad[i];

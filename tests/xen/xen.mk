@@ -25,3 +25,7 @@ hdrcheck: $(XEN_HDR_STAMPS)
 
 # The bed (tests/bed/bed.mk) copies these into the images under this name.
 XEN_TEST_PROGS = $(XEN_TEST_BINS)
+
+# The vGPU scenario's domU programs (vg*-domu) use the frontend library.
+$(filter $(B)/tests/xen/vg%,$(XEN_TEST_BINS)): $(B)/libxenvgpu.a \
+	$(B)/libxvxs.a $(B)/libxvcommon.a

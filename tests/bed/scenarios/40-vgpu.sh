@@ -1,0 +1,221 @@
+# vGPU lifecycle (issue 4). One boot, two domUs:
+#  * each domU gets a vGPU from the vgpu = [ 'profile=small' ] entry of
+#    its xl config (xenvgpu-ctl attach -c);
+#  * vga: connect, query, config space (vgbasic), a frontend killed with
+#    the device open and a new one connecting; then it holds its vGPU
+#    (vghold) through everything below; vgb connects meanwhile (vgconnect);
+#  * the daemon is stopped and restarted under valgrind (vga: reset 1);
+#    vgb turns hostile (vghostile): garbage nodes, state flapping; its
+#    device must close with a reason, the daemon and vga carry on; the
+#    valgrind daemon stops with no error and no leak; a service-mode
+#    daemon takes over (reset 2), is SIGKILLed, and another takes over
+#    (reset 3): vga reconnects each time;
+#  * vga reconnects and stays (vgstay); xl destroy must free everything:
+#    no dying domain, no backend nodes, no status file; detach of vgb.
+# dom0's own checks are one line each in the frame suite:40-vgpu/checks.
+scenario_begin 900
+
+VG_CHECKS=/run/res/$SCEN.checks
+VG_FAILED=0
+VGD_LOG=/run/res/xenvgpud.log
+VGD_VG=/run/res/xenvgpud.valgrind
+VGD_PID=""
+CTL="/xv/bin/xenvgpu-ctl"
+: >"$VG_CHECKS"
+
+vg_ok() { echo "ok   $*" >>"$VG_CHECKS"; }
+vg_fail() {
+	echo "FAIL $*" >>"$VG_CHECKS"
+	VG_FAILED=$((VG_FAILED + 1))
+}
+# vg_check WHAT CMD...: run CMD (output into the checks log), judge by rc.
+vg_check() {
+	local what=$1
+	shift
+	if "$@" >>"$VG_CHECKS" 2>&1; then vg_ok "$what"; else vg_fail "$what"; fi
+}
+# vg_until SECONDS CMD...: retry CMD every 0.5 s until it succeeds.
+vg_until() {
+	local n=$(($1 * 2))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		n=$((n - 1))
+		sleep 0.5
+	done
+	return 1
+}
+
+# Two domUs: keep each one's runner variables and switch between them.
+vg_keep() { eval "VG_${1}_N=\$DOMU VG_${1}_ID=\$DOMID VG_${1}_L=\$DOMU_LOG VG_${1}_X=\$DOMU_NEXT"; }
+vg_use() { eval "DOMU=\$VG_${1}_N DOMID=\$VG_${1}_ID DOMU_LOG=\$VG_${1}_L DOMU_NEXT=\$VG_${1}_X"; }
+# vg_go SUITE: start the current domU's next suite without waiting.
+vg_go() {
+	DOMU_NEXT=$((DOMU_NEXT + 1))
+	stage "suite $1 running ($SCEN, domU $DOMU)"
+	xenstore-write "/local/domain/$DOMID/xvtest/go" "$DOMU_NEXT:$1"
+}
+# vg_wait SUITE: wait for its end; send its frame (dom0 rc: $2, default 0).
+vg_wait() {
+	local s=$1 rc0=${2:-0} endl rcu=none status=ok
+	while :; do
+		endl=$(tr -d '\r' <"$DOMU_LOG" | grep "^XVTEST-END $s rc=" | head -1)
+		if [ -n "$endl" ]; then
+			rcu=$(echo "$endl" | sed 's/.* rc=\([0-9]*\).*/\1/')
+			break
+		fi
+		if [ "$(domu_state "$DOMU")" != running ]; then
+			status="domu-$(domu_state "$DOMU")-mid-suite"
+			break
+		fi
+		if [ "$(remaining)" -le 1 ]; then
+			status=timeout
+			break
+		fi
+		sleep 0.5
+	done
+	: >"/run/res/$SCEN.$s.dom0"
+	suite_result "$s" "$status" "$rc0" "$rcu" "/run/res/$SCEN.$s.dom0"
+}
+
+vgd_start() { # [valgrind]
+	if [ "$1" = valgrind ]; then
+		valgrind -q --leak-check=full --error-exitcode=1 \
+			--suppressions=/xv/valgrind-xenvgpud.supp \
+			--log-file="$VGD_VG" /xv/bin/xenvgpud -F -v >>"$VGD_LOG" 2>&1 &
+	else
+		/xv/bin/xenvgpud -F -v >>"$VGD_LOG" 2>&1 &
+	fi
+	VGD_PID=$!
+	vg_until 120 grep -q "serving vgpu" "$VGD_LOG"
+}
+vgd_alive() { kill -0 "$VGD_PID" 2>/dev/null; }
+hold() { xenstore-read "/local/domain/$VG_A_ID/data/vghold/$1" 2>/dev/null; }
+hold_is() { [ "$(hold "$1")" = "$2" ]; }
+hold_above() { [ "$(hold "$1")" -gt "$2" ] 2>/dev/null; }
+be_state() { xenstore-read "/local/domain/0/backend/vgpu/$1/0/state"; }
+be_state_is() { [ "$(be_state "$1")" = "$2" ]; }
+be_gone() { ! xenstore-exists "/local/domain/0/backend/vgpu/$1"; }
+no_dying() { ! xl list | awk 'NR > 1 && $2 != 0 && $5 ~ /d/ { f = 1 } END { exit !f }'; }
+status_has() { grep -q "^$2\$" "/run/xenvgpud/d$1-0"; }
+
+vgd_start
+vgd_alive && vg_ok "xenvgpud started" || vg_fail "xenvgpud started"
+
+# ---- two domUs, a vGPU each from the xl config ------------------------------
+if domu_create vga vgbasic,vghold,vgstay /xv/vgpu-domu.cfg.in; then
+	vg_keep A
+	vg_check "attach vga from its xl config" $CTL attach vga -c /run/vga.cfg
+else
+	vg_fail "domU vga created"
+fi
+if domu_create vgb vgconnect,vghostile /xv/vgpu-domu.cfg.in; then
+	vg_keep B
+	vg_check "attach vgb from its xl config" $CTL attach vgb -c /run/vgb.cfg
+else
+	vg_fail "domU vgb created"
+fi
+vg_check "xenvgpu-ctl list" $CTL list
+
+# ---- vga: connect, query, killed frontend; then hold -----------------------
+vg_use A
+vg_go vgbasic
+vg_wait vgbasic
+vg_go vghold
+vg_keep A
+vg_check "vga holds its vGPU" vg_until 60 hold_above ok 0
+vg_check "status file: vga Connected" vg_until 10 status_has "$VG_A_ID" "state 4"
+vg_check "xenvgpu-ctl show vga" $CTL show vga
+
+# ---- vgb connects while vga holds --------------------------------------------
+vg_use B
+vg_go vgconnect
+vg_wait vgconnect
+vg_keep B
+
+# ---- daemon restart under valgrind, with a live frontend ----------------------
+stage "vgpu: restarting xenvgpud under valgrind"
+kill -TERM "$VGD_PID"
+wait "$VGD_PID"
+vg_check "xenvgpud stops on SIGTERM (rc 0)" test $? -eq 0
+if command -v valgrind >/dev/null; then
+	vgd_start valgrind
+else
+	vg_fail "valgrind is in the dom0 image"
+	vgd_start
+fi
+vg_check "restart: vga sees a device reset" vg_until 60 hold_is resets 1
+vg_check "restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
+
+# ---- vgb turns hostile ---------------------------------------------------------
+vg_use B
+errs_before=$(hold errors)
+ok_before=$(hold ok)
+vg_go vghostile
+vg_wait vghostile
+vg_keep B
+vg_check "xenvgpud lived through the hostile guest" vgd_alive
+vg_check "vgb's device is Closed" be_state_is "$VG_B_ID" 6
+echo "vgb error node: $(xenstore-read /local/domain/0/backend/vgpu/$VG_B_ID/0/error)" \
+	>>"$VG_CHECKS"
+vg_check "vga undisturbed: no failed query meanwhile" hold_is errors "$errs_before"
+vg_check "vga undisturbed: queries went on" hold_above ok "$ok_before"
+
+stage "vgpu: stopping the valgrind daemon"
+kill -TERM "$VGD_PID"
+wait "$VGD_PID"
+vg_rc=$?
+[ -f "$VGD_VG" ] && emit "log:$SCEN.valgrind" "$vg_rc" "$VGD_VG"
+[ $vg_rc -eq 0 ] && vg_ok "valgrind: no error, no leak (rc 0)" ||
+	vg_fail "valgrind: no error, no leak (rc $vg_rc)"
+
+# ---- service mode, then SIGKILL and another restart ---------------------------
+/xv/bin/xenvgpud -v
+vg_check "service mode: pidfile written" vg_until 30 test -s /run/xenvgpud.pid
+VGD_PID=$(cat /run/xenvgpud.pid 2>/dev/null)
+/xv/bin/xenvgpud -F >/dev/null 2>&1
+[ $? -eq 3 ] && vg_ok "a second instance is refused (rc 3)" ||
+	vg_fail "a second instance is refused"
+vg_check "service restart: vga sees a second reset" vg_until 60 hold_is resets 2
+vg_check "service restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
+kill -KILL "$VGD_PID"
+vg_until 10 sh -c "! kill -0 $VGD_PID"
+rm -f /run/xenvgpud.pid
+vgd_start
+vg_check "SIGKILL + restart: vga sees a third reset" vg_until 60 hold_is resets 3
+vg_check "SIGKILL + restart: vga queries again" vg_until 30 hold_above ok "$(hold ok)"
+
+vg_use A
+xenstore-write "/local/domain/$VG_A_ID/data/vghold/stop" 3
+vg_wait vghold
+
+# ---- destroy a domU whose ring the daemon maps -------------------------------
+vg_go vgstay
+vg_keep A
+vg_check "vga connected again (vgstay)" vg_until 60 be_state_is "$VG_A_ID" 4
+stage "vgpu: destroying vga with its vGPU connected"
+xl destroy vga
+vg_check "vga: no dying domain left" vg_until 30 no_dying
+vg_check "vga: backend nodes removed" vg_until 30 be_gone "$VG_A_ID"
+vg_check "vga: status file removed" vg_until 10 test ! -e "/run/xenvgpud/d$VG_A_ID-0"
+vg_check "xenvgpud alive after the destroy" kill -0 "$VGD_PID"
+[ -f "$VG_A_L" ] && emit "console:vga" 0 "$VG_A_L"
+emit "log:$SCEN.xenvgpud" 0 "$VGD_LOG"
+
+# ---- detach vgb's (closed) device, then destroy vgb -------------------------
+vg_use B
+vg_check "detach vgb" $CTL detach vgb
+vg_check "vgb: backend nodes removed" be_gone "$VG_B_ID"
+domu_destroy
+vg_check "vgb: no dying domain left" vg_until 30 no_dying
+
+kill -TERM "$VGD_PID" 2>/dev/null
+wait "$VGD_PID"
+vg_check "xenvgpud stops on SIGTERM (rc 0)" test $? -eq 0
+
+# the checks frame: a suite of its own, failed when any check failed
+DOMU=""
+DOMID=""
+DOMU_LOG=/dev/null
+cp "$VG_CHECKS" "/run/res/$SCEN.checks.dom0"
+suite_result checks ok "$VG_FAILED" 0 "/run/res/$SCEN.checks.dom0"

@@ -1,0 +1,142 @@
+/*
+ * vgbasic-domu.c — domU side of the bed's vGPU scenario (issue 4):
+ * open vGPU 0 through libxenvgpu, check QUERY_CAPS against the config
+ * space (PASID capability and DVSEC decoded with common/vcfg.c), set PASID
+ * Enable; then a frontend process is killed with the device open
+ * (SIGKILL, no close) and a new process must connect again.
+ *
+ * Run by domu-init.sh when dom0's scenario says go; prints what it saw
+ * and exits 0 when everything checked out. dom0 checks its own side
+ * (states, status files) in tests/bed/scenarios/40-vgpu.sh.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "libxenvgpu.h"
+#include "vcfg.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                            \
+	do {                                        \
+		if (!(cond)) {                      \
+			printf("FAIL %s: ", #cond); \
+			printf(__VA_ARGS__);        \
+			printf("\n");               \
+			failures++;                 \
+		}                                   \
+	} while (0)
+
+static int open_dev(struct xenvgpu **h, char *why, size_t len)
+{
+	struct xenvgpu_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.devid = 0;
+	o.timeout_ms = 30000;
+	o.ring_order = -1;
+	o.why = why;
+	o.why_len = len;
+	return xenvgpu_open_opts(&o, h);
+}
+
+static void check_device(void)
+{
+	static uint8_t cfg[XENVGPU_CFG_SPACE_SIZE];
+	struct xenvgpu_caps caps;
+	struct xv_limits lim;
+	struct xenvgpu *h = NULL;
+	char why[256] = "";
+	uint32_t off = 0;
+	int rc;
+
+	rc = open_dev(&h, why, sizeof(why));
+	CHECK(rc == 0, "open: %s (%d) %s", xenvgpu_strerror(rc), rc, why);
+	if (rc)
+		return;
+	rc = xenvgpu_query_caps(h, &caps);
+	CHECK(rc == 0, "query caps: %s", xenvgpu_strerror(rc));
+	printf("caps: max-contexts %u max-pasids %u pasid-width %u "
+	       "ring-order %u/%u features %#x (offered %#x) generation %u\n",
+	       caps.max_contexts, caps.max_pasids, caps.pasid_width,
+	       caps.ring_order, caps.ring_order_max, caps.features,
+	       caps.offered_features, caps.generation);
+	rc = xenvgpu_cfg_snapshot(h, cfg);
+	CHECK(rc == 0, "cfg snapshot: %s", xenvgpu_strerror(rc));
+	rc = xv_vcfg_find_ext_cap(cfg, XV_PCI_EXT_CAP_ID_PASID, &off);
+	CHECK(rc == 0, "no PASID capability (%d)", rc);
+	printf("PASID capability at %#x\n", off);
+	rc = xv_vcfg_decode_limits(cfg, &lim);
+	CHECK(rc == 0, "DVSEC does not decode (%d)", rc);
+	CHECK(lim.max_contexts == caps.max_contexts &&
+		  lim.max_pasids == caps.max_pasids &&
+		  lim.pasid_width == caps.pasid_width,
+	      "DVSEC limits disagree with QUERY_CAPS");
+	rc = xenvgpu_enable_pasid(h);
+	CHECK(rc == 0, "enable PASID: %s", xenvgpu_strerror(rc));
+	rc = xenvgpu_close(h);
+	CHECK(rc == 0, "close: %s", xenvgpu_strerror(rc));
+	printf("device checked and closed\n");
+}
+
+/* A frontend process killed with the device open; then a new one. */
+static void killed_frontend(void)
+{
+	struct xenvgpu_caps caps;
+	struct xenvgpu *h = NULL;
+	char why[256] = "";
+	int p[2], status = 0, rc;
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe(p) < 0) {
+		CHECK(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (open_dev(&h, why, sizeof(why)) == 0 &&
+		    xenvgpu_query_caps(h, &caps) == 0) {
+			ok = 1;
+			if (write(p[1], &ok, 1) != 1)
+				_exit(2);
+		}
+		raise(SIGKILL); /* no close: the backend sees it leave */
+		_exit(3);
+	}
+	close(p[1]);
+	if (read(p[0], &ok, 1) != 1)
+		ok = 0;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	CHECK(ok == 1, "the first frontend did not connect");
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "the first frontend was not killed");
+	printf("first frontend connected, then killed\n");
+
+	rc = open_dev(&h, why, sizeof(why));
+	CHECK(rc == 0, "reopen after the kill: %s (%d) %s",
+	      xenvgpu_strerror(rc), rc, why);
+	if (rc)
+		return;
+	rc = xenvgpu_query_caps(h, &caps);
+	CHECK(rc == 0, "query after reopen: %s", xenvgpu_strerror(rc));
+	printf("new frontend connected (generation %u)\n", caps.generation);
+	rc = xenvgpu_close(h);
+	CHECK(rc == 0, "close: %s", xenvgpu_strerror(rc));
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	check_device();
+	killed_frontend();
+	printf("vgbasic: %d failure(s)\n", failures);
+	return failures ? 1 : 0;
+}
