@@ -131,6 +131,13 @@ stage_mod "$du" xen-evtchn xen-gntdev xen-gntalloc
 for p in "$@"; do
 	case $p in *-domu) stage_prog "$du" "$p" "/xv/bin/$(basename "$p")" ;; esac
 done
+# The guest workload; as a suite, domu-init.sh runs it as xenvgpu-demo-domu.
+for p in "$@"; do
+	case $p in */xenvgpu-demo)
+		stage_prog "$du" "$p" /xv/bin/xenvgpu-demo
+		ln -s xenvgpu-demo "$du/xv/bin/xenvgpu-demo-domu" ;;
+	esac
+done
 mkcpio "$du" "$work/domu.cpio"
 
 # ---- dom0 initramfs --------------------------------------------------------
