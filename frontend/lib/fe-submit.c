@@ -68,6 +68,7 @@ int xenvgpu_submit(struct xenvgpu_ctx *c, const void *cmds, size_t bytes,
 	struct xv_req req;
 	struct xv_rsp rsp;
 	uint32_t pages, ndir = 0;
+	uint64_t prev;
 	size_t chunk;
 	int rc;
 
@@ -130,13 +131,18 @@ int xenvgpu_submit(struct xenvgpu_ctx *c, const void *cmds, size_t bytes,
 	}
 	/* The pages are written before the request that names them. */
 	xen_wmb();
+	/*
+	 * The FENCE_DONE may be read in the same pass as the response:
+	 * the fence counts as sent from now, unless the backend refuses.
+	 */
+	prev = c->fence_sent;
+	c->fence_sent = fence;
 	rc = fe_request(c->h, &req, &rsp);
 	if (rc == -XV_ERR_CTX_FAULTED)
 		c->faulted = true;
-	if (rc)
-		return rc;
-	c->fence_sent = fence;
-	return 0;
+	if (rc && rc != -ETIMEDOUT)
+		c->fence_sent = prev;
+	return rc;
 }
 
 static int64_t now_ms(void)
