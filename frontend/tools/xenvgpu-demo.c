@@ -6,12 +6,16 @@
  * (tests/lib/cpu-ref.c: separate code, built with -ffp-contract=off),
  * then time loops of each command and print this guest's throughput.
  *
- *   xenvgpu-demo [-d DEVID] [-n ITERS] [-s KIB] [-m DIM] [-N]
+ *   xenvgpu-demo [-d DEVID] [-n ITERS] [-s KIB] [-m DIM] [-N] [-H NODE]
  *
  *   -n ITERS  submissions per timed loop (default 20)
  *   -s KIB    FILL / COPY / SAXPY buffer size in KiB (default 256)
  *   -m DIM    MATMUL dimension (default 64)
  *   -N        no-snoop context (needs the nosnoop feature; adds FLUSH)
+ *   -H NODE   before tearing down, say "holding" and wait (at most 300 s)
+ *             until xenstore NODE exists (relative to this domain's
+ *             home), so that dom0 can read the backend's statistics of
+ *             this vGPU while its context and buffers are alive
  *
  * Times are taken around a whole loop, never per operation (the clock
  * costs tens of microseconds in a PV guest). Every loop's last result is
@@ -27,6 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <unistd.h>
+#include <xenstore.h>
 
 #include "cmd.h"
 #include "cpu-ref.h"
@@ -367,10 +374,30 @@ static void throughput(struct demo *d, int iters, uint8_t *ref)
 	       xenvgpu_grant_calls(d->h) - g0);
 }
 
+static void hold(const char *node)
+{
+	struct xs_handle *xs = xs_open(0);
+
+	printf("xenvgpu-demo: holding until %s exists\n", node);
+	fflush(stdout);
+	for (int i = 0; xs && i < 1500; i++) {
+		unsigned int len;
+		char *v = xs_read(xs, XBT_NULL, node, &len);
+
+		if (v) {
+			free(v);
+			break;
+		}
+		usleep(200000);
+	}
+	if (xs)
+		xs_close(xs);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: xenvgpu-demo [-d DEVID] [-n ITERS] [-s KIB] "
-			"[-m DIM] [-N]\n");
+			"[-m DIM] [-N] [-H NODE]\n");
 	exit(2);
 }
 
@@ -381,17 +408,19 @@ int main(int argc, char **argv)
 	int iters = 20, opt;
 	uint8_t *ref = NULL;
 	size_t kib = 256;
+	const char *hold_node = NULL;
 
 	memset(&d, 0, sizeof(d));
 	d.dim = 64;
 	d.rng = 0x9e3779b97f4a7c15ull;
-	while ((opt = getopt(argc, argv, "d:n:s:m:N")) != -1) {
+	while ((opt = getopt(argc, argv, "d:n:s:m:NH:")) != -1) {
 		switch (opt) {
 		case 'd': devid = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'n': iters = atoi(optarg); break;
 		case 's': kib = strtoul(optarg, NULL, 0); break;
 		case 'm': d.dim = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'N': d.nosnoop = true; break;
+		case 'H': hold_node = optarg; break;
 		default: usage();
 		}
 	}
@@ -417,6 +446,8 @@ int main(int argc, char **argv)
 		if (!d.failures)
 			throughput(&d, iters, ref);
 	}
+	if (hold_node)
+		hold(hold_node);
 	teardown(&d);
 	free(ref);
 	free(d.cmd);

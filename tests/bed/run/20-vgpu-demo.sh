@@ -94,8 +94,13 @@ demo_start guest1 small && demo_start guest2 medium
 # Both guests run the demo at the same time.
 demo_go guest1
 demo_go guest2
-demo_wait guest1 || run_fail "guest1 did not finish the demo"
-demo_wait guest2 || run_fail "guest2 did not finish the demo"
+# Each demo holds its vGPU (context and buffers alive) at the end until
+# dom0 has read the statistics.
+for g in guest1 guest2; do
+	run_until 500 grep -q "^xenvgpu-demo: holding" \
+		"/var/log/xen/console/guest-$g.log" ||
+		run_fail "$g did not reach the end of the demo"
+done
 
 say_run "---- backend statistics: xenvgpu-ctl list"
 $CTL list >>"$RUN_OUT" 2>&1
@@ -107,7 +112,15 @@ for g in guest1 guest2; do
 	cat "/run/xenvgpud/d$id-0" >>"$RUN_OUT" 2>&1
 done
 
+for g in guest1 guest2; do
+	xenstore-write "/local/domain/$(xl domid "$g")/xvtest/release" 1
+done
+demo_wait guest1 || run_fail "guest1 did not finish the demo"
+demo_wait guest2 || run_fail "guest2 did not finish the demo"
 for g in guest1 guest2; do demo_result "$g"; done
+# Both go first: domu_destroy waits until no domU is left at all.
+xl destroy guest1
+xl destroy guest2
 for g in guest1 guest2; do
 	DOMU=$g
 	domu_destroy
