@@ -172,9 +172,9 @@ int xenvgpu_fd(const struct xenvgpu *h);
 struct xenvgpu_ctx;
 struct xenvgpu_buf;
 
-#define XENVGPU_ERR_NO_PASID	  0x101 /* no PASID left */
-#define XENVGPU_ERR_PERM	  0x102
-#define XENVGPU_ERR_CTX_FAULTED	  0x10f /* context hit a GPU fault */
+#define XENVGPU_ERR_NO_PASID	0x101 /* no PASID left */
+#define XENVGPU_ERR_PERM	0x102
+#define XENVGPU_ERR_CTX_FAULTED 0x10f /* context hit a GPU fault */
 
 /* Context flags. */
 #define XENVGPU_CTX_NOSNOOP (1u << 0) /* needs XENVGPU_FEATURE_NOSNOOP */
@@ -216,8 +216,8 @@ int xenvgpu_buf_free(struct xenvgpu_buf *b);
  * the leaf entries (allocating tables), then PT_UPDATE for the range.
  * -EEXIST when a page of the range is mapped already.
  */
-int xenvgpu_map(struct xenvgpu_ctx *c, struct xenvgpu_buf *b,
-		uint64_t gpu_va, uint32_t flags);
+int xenvgpu_map(struct xenvgpu_ctx *c, struct xenvgpu_buf *b, uint64_t gpu_va,
+		uint32_t flags);
 /*
  * Map n raw grant references at gpu_va: whatever they name (a test of
  * the backend's isolation writes references this guest never granted).

@@ -65,7 +65,8 @@ int fe_pool_grow(struct xenvgpu *h, struct fe_pool *p, unsigned int n)
 	p->batch[p->nbatch].n = n;
 	p->nbatch++;
 	for (unsigned int i = 0; i < n; i++) {
-		p->page[p->npages + i] = (char *)addr + (size_t)i * XV_PAGE_BYTES;
+		p->page[p->npages + i] =
+		    (char *)addr + (size_t)i * XV_PAGE_BYTES;
 		p->ref[p->npages + i] = refs[i];
 	}
 	p->npages += n;
@@ -202,9 +203,8 @@ static uint64_t leaf_flags(uint32_t flags)
 	return f;
 }
 
-static int map_refs(struct xenvgpu_ctx *c, struct xenvgpu_buf *b,
-		    uint64_t va, const uint32_t *refs, size_t n,
-		    uint32_t flags)
+static int map_refs(struct xenvgpu_ctx *c, struct xenvgpu_buf *b, uint64_t va,
+		    const uint32_t *refs, size_t n, uint32_t flags)
 {
 	struct fe_mapping *m = NULL;
 	uint64_t len, done = 0;
@@ -260,8 +260,8 @@ undo:
 	return rc;
 }
 
-int xenvgpu_map(struct xenvgpu_ctx *c, struct xenvgpu_buf *b,
-		uint64_t gpu_va, uint32_t flags)
+int xenvgpu_map(struct xenvgpu_ctx *c, struct xenvgpu_buf *b, uint64_t gpu_va,
+		uint32_t flags)
 {
 	if (!c || !b || b->h != c->h)
 		return -EINVAL;

@@ -57,8 +57,7 @@ static struct xenvgpu_ctx *ctx_lookup(struct xenvgpu *h, uint32_t handle)
 	return handle < h->gpu.nctx ? h->gpu.ctx[handle] : NULL;
 }
 
-static int ctx_create_req(struct xenvgpu *h, uint32_t flags,
-			  struct xv_rsp *rsp)
+static int ctx_create_req(struct xenvgpu *h, uint32_t flags, struct xv_rsp *rsp)
 {
 	struct xv_req req;
 
@@ -168,7 +167,8 @@ int xenvgpu_ctx_create(struct xenvgpu *h, uint32_t flags,
 	created = false;
 out:
 	if (created) {
-		int drc = ctx_destroy_req(h, c ? c->handle : rsp.u.ctx_create.ctx);
+		int drc =
+		    ctx_destroy_req(h, c ? c->handle : rsp.u.ctx_create.ctx);
 
 		if (c)
 			ctx_free(c, drc == 0 || drc == -XV_ERR_DEVICE_RESET);

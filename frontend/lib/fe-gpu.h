@@ -115,10 +115,10 @@ struct xenvgpu_ctx {
 	struct fe_pool cmd_pool; /* command pages, reused */
 	struct fe_pool dir_pool; /* directory pages, reused */
 	struct fe_mapping *maps;
-	uint64_t fence_sent; /* highest fence queued */
-	uint64_t fence_done; /* highest FENCE_DONE seen */
-	bool faulted;	     /* a GPU_FAULT arrived */
-	bool gone;	     /* the backend forgot it (reset) */
+	uint64_t fence_sent;	   /* highest fence queued */
+	uint64_t fence_done;	   /* highest FENCE_DONE seen */
+	bool faulted;		   /* a GPU_FAULT arrived */
+	bool gone;		   /* the backend forgot it (reset) */
 	unsigned long grant_calls; /* share calls made for this context */
 };
 

@@ -89,10 +89,10 @@ int fe_pt_set(struct fe_pt *pt, uint64_t va, uint64_t pte)
 				return rc;
 			/* The table is zero; only now may the parent name it. */
 			xen_wmb();
-			xv_pte_store(&n->pg.e[i],
-				     xv_pte_guest_make(
-					 xv_gaddr_from_gref(n->child[i]->pg.gref),
-					 0));
+			xv_pte_store(
+			    &n->pg.e[i],
+			    xv_pte_guest_make(
+				xv_gaddr_from_gref(n->child[i]->pg.gref), 0));
 		}
 		n = n->child[i];
 	}

@@ -109,7 +109,8 @@ int xenvgpu_submit(struct xenvgpu_ctx *c, const void *cmds, size_t bytes,
 		if (chunk > XV_PAGE_BYTES)
 			chunk = XV_PAGE_BYTES;
 		memcpy(c->cmd_pool.page[i],
-		       (const uint8_t *)cmds + (size_t)i * XV_PAGE_BYTES, chunk);
+		       (const uint8_t *)cmds + (size_t)i * XV_PAGE_BYTES,
+		       chunk);
 	}
 	memset(&req, 0, sizeof(req));
 	req.op = XV_OP_SUBMIT;
@@ -177,8 +178,9 @@ int xenvgpu_fence_wait(struct xenvgpu_ctx *c, uint64_t fence, int timeout_ms)
 			continue;
 		/* Read the clock only when about to sleep. */
 		if (!deadline)
-			deadline = now_ms() +
-				   (timeout_ms < 0 ? h->opts.timeout_ms : timeout_ms);
+			deadline =
+			    now_ms() +
+			    (timeout_ms < 0 ? h->opts.timeout_ms : timeout_ms);
 		left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;

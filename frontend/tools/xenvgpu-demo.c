@@ -49,11 +49,11 @@ struct demo {
 	struct xenvgpu *h;
 	struct xenvgpu_ctx *ctx;
 	struct xenvgpu_buf *x, *y, *a, *b, *c;
-	size_t bytes;  /* X and Y */
-	uint32_t dim;  /* MATMUL m = n = k */
+	size_t bytes; /* X and Y */
+	uint32_t dim; /* MATMUL m = n = k */
 	bool nosnoop;
 	uint64_t fence;
-	uint8_t *cmd;  /* command staging, cmd_cap octets */
+	uint8_t *cmd; /* command staging, cmd_cap octets */
 	size_t cmd_cap;
 	uint64_t rng;
 	int failures;
@@ -335,15 +335,15 @@ static void throughput(struct demo *d, int iters, uint8_t *ref)
 
 	s = timed(d, iters, "FILL loop", emit_fill);
 	if (s > 0) {
-		printf("xenvgpu-demo: FILL    %4d x %7zu B: %8.2f MB/s\n", iters,
-		       d->bytes, iters * mb / s);
+		printf("xenvgpu-demo: FILL    %4d x %7zu B: %8.2f MB/s\n",
+		       iters, d->bytes, iters * mb / s);
 		xv_ref_fill(ref, d->bytes, 0x01020304u);
 		check(d, "FILL loop result", y, ref, d->bytes);
 	}
 	s = timed(d, iters, "COPY loop", emit_copy);
 	if (s > 0) {
-		printf("xenvgpu-demo: COPY    %4d x %7zu B: %8.2f MB/s\n", iters,
-		       d->bytes, iters * mb / s);
+		printf("xenvgpu-demo: COPY    %4d x %7zu B: %8.2f MB/s\n",
+		       iters, d->bytes, iters * mb / s);
 		check(d, "COPY loop result", y, xenvgpu_buf_ptr(d->x),
 		      d->bytes);
 	}
@@ -415,13 +415,26 @@ int main(int argc, char **argv)
 	d.rng = 0x9e3779b97f4a7c15ull;
 	while ((opt = getopt(argc, argv, "d:n:s:m:NH:")) != -1) {
 		switch (opt) {
-		case 'd': devid = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'n': iters = atoi(optarg); break;
-		case 's': kib = strtoul(optarg, NULL, 0); break;
-		case 'm': d.dim = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'N': d.nosnoop = true; break;
-		case 'H': hold_node = optarg; break;
-		default: usage();
+		case 'd':
+			devid = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			iters = atoi(optarg);
+			break;
+		case 's':
+			kib = strtoul(optarg, NULL, 0);
+			break;
+		case 'm':
+			d.dim = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'N':
+			d.nosnoop = true;
+			break;
+		case 'H':
+			hold_node = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc || iters < 1 || kib < 8 || kib > 65536 || !d.dim ||

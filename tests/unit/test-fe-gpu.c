@@ -71,7 +71,8 @@ static void fake_unshare(struct xenvgpu *hh, void *addr, unsigned int n)
 	(void)hh;
 	for (uint32_t r = 1; r < next_ref; r++)
 		if (grants[r].page >= (uint8_t *)addr &&
-		    grants[r].page < (uint8_t *)addr + (size_t)n * XV_PAGE_BYTES)
+		    grants[r].page <
+			(uint8_t *)addr + (size_t)n * XV_PAGE_BYTES)
 			grants[r].page = NULL;
 	live_pages -= n;
 	for (unsigned int i = 0; i < nbatches; i++)
@@ -165,7 +166,8 @@ static void test_pt_model(void)
 		uint64_t e = 0;
 
 		if (xv_rng_below(&rng, 3)) {
-			uint32_t ref = 1 + (uint32_t)xv_rng_below(&rng, 1u << 20);
+			uint32_t ref =
+			    1 + (uint32_t)xv_rng_below(&rng, 1u << 20);
 
 			e = xv_pte_guest_make(xv_gaddr_from_gref(ref),
 					      xv_rng_below(&rng, 4) << 1);
@@ -177,14 +179,17 @@ static void test_pt_model(void)
 		if (s % 64 == 0)
 			for (unsigned int j = 0; j < MODEL_N; j++) {
 				CU_ASSERT_EQUAL(fe_pt_get(&pt, va[j]), pte[j]);
-				CU_ASSERT_EQUAL(walk(pt.root->pg.gref, va[j], &bad),
-						pte[j]);
+				CU_ASSERT_EQUAL(
+				    walk(pt.root->pg.gref, va[j], &bad),
+				    pte[j]);
 			}
 	}
 	CU_ASSERT_EQUAL(bad, 0);
 	/* Nothing mapped where the model has nothing. */
 	CU_ASSERT_EQUAL(walk(pt.root->pg.gref, 1ull << 47, &bad), 0);
-	CU_ASSERT_EQUAL(fe_pt_set(&pt, 1ull << 48, xv_pte_guest_make(xv_gaddr_from_gref(1), 0)), -EINVAL);
+	CU_ASSERT_EQUAL(fe_pt_set(&pt, 1ull << 48,
+				  xv_pte_guest_make(xv_gaddr_from_gref(1), 0)),
+			-EINVAL);
 	CU_ASSERT_EQUAL(fe_pt_set(&pt, 0x1234, 0), -EINVAL);
 	fe_pt_dispose(&pt);
 	fe_pt_dispose(&pt); /* idempotent */
@@ -264,7 +269,7 @@ struct fake_be {
 	const uint8_t *want_cmd; /* the bytes the next SUBMIT must carry */
 	size_t want_len;
 	int cmd_bad, pt_bad, dir_used;
-	uint32_t fault_ctx;	/* post a fault for this ctx's next submit */
+	uint32_t fault_ctx; /* post a fault for this ctx's next submit */
 	uint64_t update_va, update_len;
 	unsigned int updates;
 };
@@ -303,7 +308,8 @@ static void check_submit(const struct xv_req *req)
 				be.cmd_bad++;
 				return;
 			}
-			memcpy(refs + n, d->gref, d->num_grefs * sizeof(uint32_t));
+			memcpy(refs + n, d->gref,
+			       d->num_grefs * sizeof(uint32_t));
 			n += d->num_grefs;
 			left -= d->num_grefs;
 			dref = d->gref_dir_next_page;
@@ -314,8 +320,8 @@ static void check_submit(const struct xv_req *req)
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t c = bytes - got < XV_PAGE_BYTES ? bytes - got
-							 : XV_PAGE_BYTES;
+		uint32_t c =
+		    bytes - got < XV_PAGE_BYTES ? bytes - got : XV_PAGE_BYTES;
 		const uint8_t *p = page_of(refs[i]);
 
 		/* command pages are read-only to the backend */
@@ -330,7 +336,8 @@ static void check_submit(const struct xv_req *req)
 
 static int answer_gpu(const struct xv_req *req, struct xv_rsp *rsp)
 {
-	struct fake_ctx *c = req->ctx && req->ctx <= 4 ? &be.ctx[req->ctx] : NULL;
+	struct fake_ctx *c =
+	    req->ctx && req->ctx <= 4 ? &be.ctx[req->ctx] : NULL;
 	struct xv_evt e;
 
 	if (req->op != XV_OP_CTX_CREATE && (!c || !c->live))
@@ -433,7 +440,8 @@ static void answer(const struct xv_req *req)
 	}
 	if (rc) {
 		memset(&rsp.u, 0, sizeof(rsp.u));
-		rsp.status = rc < 0 && rc > -XV_ERR_DEVICE_RESET ? -XV_ERR_IO : rc;
+		rsp.status =
+		    rc < 0 && rc > -XV_ERR_DEVICE_RESET ? -XV_ERR_IO : rc;
 	}
 	*RING_GET_RESPONSE(&be.back, be.back.rsp_prod_pvt) = rsp;
 	be.back.rsp_prod_pvt++;
@@ -496,8 +504,9 @@ static void api_begin(void)
 	be.params.limits = test_limits;
 	be.params.features = XV_FEATURE_ALL;
 	CU_ASSERT_FATAL(xv_vcfg_new(&test_limits, &be.cfg) == 0);
-	CU_ASSERT_FATAL(fe_handle_new_local(&fake_ops, &be, ring_mem, 0, evt_mem,
-					    &info, XV_FEATURE_ALL, &h) == 0);
+	CU_ASSERT_FATAL(fe_handle_new_local(&fake_ops, &be, ring_mem, 0,
+					    evt_mem, &info, XV_FEATURE_ALL,
+					    &h) == 0);
 	BACK_RING_INIT(&be.back, (struct xv_vgpuif_sring *)ring_mem,
 		       XV_PAGE_BYTES);
 	CU_ASSERT_FATAL(fe_query_caps(h, NULL) == 0);
@@ -529,7 +538,8 @@ static void test_ctx_pasid_enable_and_exhaustion(void)
 	CU_ASSERT_TRUE(xv_vcfg_pasid_enabled(be.cfg));
 	CU_ASSERT_EQUAL(vp, 10 + xenvgpu_ctx_handle(a));
 	CU_ASSERT_EQUAL(be.pt_bad, 0);
-	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, XENVGPU_CTX_NOSNOOP, &b, NULL), 0);
+	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, XENVGPU_CTX_NOSNOOP, &b, NULL),
+			0);
 	/* the backend's quota is 2 PASIDs: a clear code, nothing leaked */
 	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, 0, &c, NULL),
 			-XENVGPU_ERR_NO_PASID);
@@ -573,14 +583,15 @@ static void test_map_unmap(void)
 		uint64_t e = walk(be.ctx[xenvgpu_ctx_handle(c)].root,
 				  va + i * 4096ull, &bad);
 
-		CU_ASSERT_EQUAL(e, xv_pte_guest_make(xv_gaddr_from_gref(
-							 xenvgpu_buf_gref(b, i)),
-						     XV_PTE_W));
+		CU_ASSERT_EQUAL(
+		    e,
+		    xv_pte_guest_make(
+			xv_gaddr_from_gref(xenvgpu_buf_gref(b, i)), XV_PTE_W));
 		CU_ASSERT_TRUE(grants[xenvgpu_buf_gref(b, i)].writable);
 	}
-	CU_ASSERT_EQUAL(walk(be.ctx[xenvgpu_ctx_handle(c)].root, va + 5 * 4096ull,
-			     &bad),
-			0);
+	CU_ASSERT_EQUAL(
+	    walk(be.ctx[xenvgpu_ctx_handle(c)].root, va + 5 * 4096ull, &bad),
+	    0);
 	CU_ASSERT_EQUAL(bad, 0);
 	/* overlapping map refused; free while mapped refused */
 	CU_ASSERT_EQUAL(xenvgpu_map(c, b, va + 4096, 0), -EEXIST);
@@ -600,10 +611,10 @@ static void test_map_unmap(void)
 		const uint32_t foreign[2] = {4000, 4001};
 
 		CU_ASSERT_EQUAL(xenvgpu_map_grefs(c, va, foreign, 2, 0), 0);
-		CU_ASSERT_EQUAL(walk(be.ctx[xenvgpu_ctx_handle(c)].root,
-				     va + 4096, &bad) &
-				    XV_PTE_FRAME_MASK,
-				(uint64_t)4001 << 12);
+		CU_ASSERT_EQUAL(
+		    walk(be.ctx[xenvgpu_ctx_handle(c)].root, va + 4096, &bad) &
+			XV_PTE_FRAME_MASK,
+		    (uint64_t)4001 << 12);
 		CU_ASSERT_EQUAL(xenvgpu_pt_resync(c), 0);
 	}
 	CU_ASSERT_EQUAL(xenvgpu_ctx_destroy(c), 0);
@@ -677,7 +688,8 @@ static void test_fault_event(void)
 	be.want_cmd = cmds;
 	be.want_len = b.len;
 	CU_ASSERT_EQUAL(xenvgpu_submit(c, cmds, b.len, 1), 0);
-	CU_ASSERT_EQUAL(xenvgpu_fence_wait(c, 1, 100), -XENVGPU_ERR_CTX_FAULTED);
+	CU_ASSERT_EQUAL(xenvgpu_fence_wait(c, 1, 100),
+			-XENVGPU_ERR_CTX_FAULTED);
 	CU_ASSERT_EQUAL(xenvgpu_fault_read(h, &f), 0);
 	CU_ASSERT_EQUAL(f.ctx, xenvgpu_ctx_handle(c));
 	CU_ASSERT_EQUAL(f.gpu_va, 0xdead000);
@@ -746,8 +758,7 @@ static const struct xv_test_case api_cases[] = {
 
 static const struct xv_test_suite pure = {"fe-gpu-pure", pure_cases, NULL,
 					  NULL};
-static const struct xv_test_suite api = {"fe-gpu-api", api_cases, NULL,
-					 NULL};
+static const struct xv_test_suite api = {"fe-gpu-api", api_cases, NULL, NULL};
 
 int main(void)
 {

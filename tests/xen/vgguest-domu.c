@@ -36,13 +36,13 @@
 #include "cmd.h"
 #include "libxenvgpu.h"
 
-#define VA1 0x10000000ull
-#define VA2 0x20000000ull
-#define VA3 0x30000000ull
-#define VA_A 0x40000000ull
-#define VA_B 0x50000000ull
-#define VA_C 0x60000000ull
-#define VA_R 0x70000000ull
+#define VA1	0x10000000ull
+#define VA2	0x20000000ull
+#define VA3	0x30000000ull
+#define VA_A	0x40000000ull
+#define VA_B	0x50000000ull
+#define VA_C	0x60000000ull
+#define VA_R	0x70000000ull
 #define VA_HOLE 0x5000000000ull
 
 static struct xs_handle *xs;
@@ -51,17 +51,17 @@ static int failures;
 static uint64_t fence = 0;
 static uint8_t cmdbuf[4096];
 
-#define CHECK(cond, ...)                                  \
-	do {                                              \
-		if (cond) {                               \
-			printf("ok   ");                  \
-		} else {                                  \
-			printf("FAIL ");                  \
-			failures++;                       \
-		}                                         \
-		printf(__VA_ARGS__);                      \
-		printf("\n");                             \
-		fflush(stdout);                           \
+#define CHECK(cond, ...)                 \
+	do {                             \
+		if (cond) {              \
+			printf("ok   "); \
+		} else {                 \
+			printf("FAIL "); \
+			failures++;      \
+		}                        \
+		printf(__VA_ARGS__);     \
+		printf("\n");            \
+		fflush(stdout);          \
 	} while (0)
 
 static const char *es(int rc)
@@ -194,8 +194,9 @@ static void step_scratch(void)
 	refs[1] = 30000;		     /* never granted */
 	xenvgpu_buf_free(gone);
 	rc = xenvgpu_map_grefs(c, VA2, refs, 2, 0);
-	CHECK(rc == 0, "PTEs naming a revoked gref %u and a never granted "
-		       "gref %u written, PT_UPDATE answered (%s)",
+	CHECK(rc == 0,
+	      "PTEs naming a revoked gref %u and a never granted "
+	      "gref %u written, PT_UPDATE answered (%s)",
 	      refs[0], refs[1], es(rc));
 	rc = xenvgpu_map(c, r, VA_R, XENVGPU_MAP_WRITE);
 	rc = rc ? rc : copy(c, VA2, VA_R, 8192);
@@ -326,8 +327,7 @@ static void step_unmap_busy(void)
 	      "their pages handed back after the unmap's answer");
 	rc = xenvgpu_fence_wait(c, fence, 60000);
 	CHECK(rc == 0 || rc == -XENVGPU_ERR_CTX_FAULTED,
-	      "the submission finished or faulted, nothing else (%s)",
-	      es(rc));
+	      "the submission finished or faulted, nothing else (%s)", es(rc));
 	xenvgpu_unmap(c, VA_A);
 	xenvgpu_buf_free(a);
 	CHECK(xenvgpu_ctx_destroy(c) == 0, "context destroyed");

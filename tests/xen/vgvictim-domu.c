@@ -67,8 +67,8 @@ int main(void)
 	for (size_t i = 0; i < PAGES * 1024; i++)
 		if (p[i] != PATTERN) {
 			if (!bad)
-				printf("FAIL octet %zu changed: 0x%08x\n", i * 4,
-				       p[i]);
+				printf("FAIL octet %zu changed: 0x%08x\n",
+				       i * 4, p[i]);
 			bad++;
 		}
 	printf("victim: %s (%d words changed)\n",
