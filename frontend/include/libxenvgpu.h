@@ -104,7 +104,8 @@ int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out);
  * a grant is never ended while the backend may still map it. If the
  * backend does not let go in time the grants are left to the kernel
  * (gntalloc ends them once unmapped) and -ETIMEDOUT is returned; the
- * handle is freed either way.
+ * handle is freed either way, with every context and buffer made on it
+ * (their pages follow the same rule).
  */
 int xenvgpu_close(struct xenvgpu *h);
 
