@@ -112,6 +112,9 @@ $CTL list >>"$G55_CHECKS" 2>&1
 
 g55_result gv vgvictim
 g55_result ga vgguest
+# Both go first: domu_destroy waits until no domU is left at all.
+xl destroy ga
+xl destroy gv
 for g in ga gv; do
 	DOMU=$g
 	domu_destroy
