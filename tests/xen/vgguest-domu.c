@@ -170,7 +170,6 @@ static void step_translation(void)
 	      "VA1 remapped onto Y: the second FILL follows the mapping, X "
 	      "keeps its bytes (%s)",
 	      es(rc));
-	/* read-only mapping: a GPU write faults with PROTECTION */
 	xenvgpu_unmap(c, VA1);
 	CHECK(xenvgpu_buf_free(x) == 0 && xenvgpu_buf_free(y) == 0,
 	      "buffers freed after their unmap was answered");
