@@ -112,6 +112,7 @@ static void write_status(struct be_daemon *bd, struct be_device *d)
 		st.pinned_pages = d->last.pinned_pages;
 		st.grant_map_calls = d->last.grant_map_calls;
 		st.grant_unmap_calls = d->last.grant_unmap_calls;
+		st.grant_mapped_pages = d->last.grant_mapped_pages;
 		st.submits = d->last.submits;
 		st.fences = d->last.fences;
 		st.gpu_faults = d->last.faults;

@@ -93,6 +93,7 @@ static void release_chunk(struct be_grant *g, struct chunk *c)
 	stat_add(&g->st.unmap_calls, 1);
 	stat_add(&g->st.pages_unmapped, c->n);
 	stat_add(&g->st.live_chunks, (uint64_t)-1);
+	stat_add(&g->st.mapped_pages, (uint64_t)0 - c->n);
 	free(c);
 }
 
@@ -160,6 +161,7 @@ static int grant_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 	stat_add(&g->st.pages_mapped, n);
 	stat_add(&g->st.live_pages, n);
 	stat_add(&g->st.live_chunks, 1);
+	stat_add(&g->st.mapped_pages, n);
 	return 0;
 }
 

@@ -72,10 +72,11 @@ struct be_grant_stats {
 	uint64_t unmap_calls; /* gntdev unmap calls (one a chunk) */
 	uint64_t pages_mapped;
 	uint64_t pages_unmapped;
-	uint64_t failed_maps; /* map calls Xen refused (bad grant) */
-	uint64_t refused;     /* calls refused before Xen: domid, address */
-	uint64_t live_chunks; /* batches mapped now */
-	uint64_t live_pages;  /* pages the cache holds now */
+	uint64_t failed_maps;  /* map calls Xen refused (bad grant) */
+	uint64_t refused;      /* calls refused before Xen: domid, address */
+	uint64_t live_chunks;  /* batches mapped now */
+	uint64_t mapped_pages; /* pages of those batches: grant mappings */
+	uint64_t live_pages;   /* of which the cache still holds */
 };
 
 void be_grant_get_stats(const struct be_grant *g, struct be_grant_stats *out);

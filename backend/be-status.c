@@ -35,14 +35,15 @@ int xv_be_status_format(const struct xv_be_status *st, char *buf, size_t len)
 	    "generation %" PRIu32 "\ncontexts %" PRIu32 "\npasids %" PRIu32
 	    "\npinned-pages %" PRIu32 "\nrequests %" PRIu64
 	    "\nrejected %" PRIu64 "\ngrant-map-calls %" PRIu64
-	    "\ngrant-unmap-calls %" PRIu64 "\nsubmits %" PRIu64
-	    "\nfences %" PRIu64 "\ngpu-faults %" PRIu64 "\nfaults-lost %" PRIu64
-	    "\nlast-error %s\n",
+	    "\ngrant-unmap-calls %" PRIu64 "\ngrant-mapped-pages %" PRIu64
+	    "\nsubmits %" PRIu64 "\nfences %" PRIu64 "\ngpu-faults %" PRIu64
+	    "\nfaults-lost %" PRIu64 "\nlast-error %s\n",
 	    st->domid, st->devid, st->state, st->profile[0] ? st->profile : "-",
 	    st->generation, st->contexts, st->pasids, st->pinned_pages,
 	    st->requests, st->rejected, st->grant_map_calls,
-	    st->grant_unmap_calls, st->submits, st->fences, st->gpu_faults,
-	    st->faults_lost, st->last_error[0] ? st->last_error : "-");
+	    st->grant_unmap_calls, st->grant_mapped_pages, st->submits,
+	    st->fences, st->gpu_faults, st->faults_lost,
+	    st->last_error[0] ? st->last_error : "-");
 
 	if (n < 0 || (size_t)n >= len)
 		return -ENOSPC;
@@ -127,6 +128,7 @@ int xv_be_status_parse(const char *text, size_t len, struct xv_be_status *out)
 		/* the GPU path's counters: optional (older files lack them) */
 		KEY("grant-map-calls", 11, grant_map_calls, UINT64_MAX)
 		KEY("grant-unmap-calls", 11, grant_unmap_calls, UINT64_MAX)
+		KEY("grant-mapped-pages", 11, grant_mapped_pages, UINT64_MAX)
 		KEY("submits", 11, submits, UINT64_MAX)
 		KEY("fences", 11, fences, UINT64_MAX)
 		KEY("gpu-faults", 11, gpu_faults, UINT64_MAX)

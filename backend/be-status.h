@@ -25,6 +25,7 @@
  *   grant-map-calls 3        grant map calls (gntdev batches) of the
  *                            GPU path since the device connected
  *   grant-unmap-calls 1      grant unmap calls of the GPU path
+ *   grant-mapped-pages 0     guest pages grant-mapped by the GPU path now
  *   submits 2                SUBMITs queued on the GPU
  *   fences 2                 FENCE_DONE events posted
  *   gpu-faults 0             GPU_FAULT events posted
@@ -58,6 +59,7 @@ struct xv_be_status {
 	uint64_t rejected;
 	uint64_t grant_map_calls;
 	uint64_t grant_unmap_calls;
+	uint64_t grant_mapped_pages;
 	uint64_t submits;
 	uint64_t fences;
 	uint64_t gpu_faults;

@@ -274,6 +274,9 @@ void be_vgpu_counters(const struct be_vgpu *v, struct be_vgpu_counters *out)
 		be_grant_get_stats(v->grant, &gs);
 		out->grant_map_calls = gs.map_calls + gs.failed_maps;
 		out->grant_unmap_calls = gs.unmap_calls;
+		out->grant_mapped_pages = gs.mapped_pages;
+	} else {
+		out->grant_mapped_pages = gc.mapped_pages;
 	}
 	out->submits = gc.submits;
 	out->fences = es.fences_posted;

@@ -44,12 +44,13 @@ struct be_vgpu_counters {
 	uint64_t requests;
 	uint64_t rejected;
 	/* the GPU path (be-ctx.h, be-events.h) */
-	uint64_t grant_map_calls;   /* gntdev map calls (one per batch) */
-	uint64_t grant_unmap_calls; /* gntdev unmap calls (one per chunk) */
-	uint64_t submits;	    /* SUBMITs queued on the device */
-	uint64_t fences;	    /* FENCE_DONE events posted */
-	uint64_t faults;	    /* GPU_FAULT events posted */
-	uint64_t faults_lost;	    /* faults dropped while one was pending */
+	uint64_t grant_map_calls;    /* gntdev map calls (one per batch) */
+	uint64_t grant_unmap_calls;  /* gntdev unmap calls (one per chunk) */
+	uint64_t grant_mapped_pages; /* guest pages grant-mapped now */
+	uint64_t submits;	     /* SUBMITs queued on the device */
+	uint64_t fences;	     /* FENCE_DONE events posted */
+	uint64_t faults;	     /* GPU_FAULT events posted */
+	uint64_t faults_lost;	     /* faults dropped while one was pending */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "be-ctx.h"
+#include "be-grant.h"
 #include "be-ring.h"
 #include "be-vgpu.h"
 #include "cmd.h"
@@ -717,6 +718,126 @@ static void test_random_lifecycle(void)
 	guest_fini(&g);
 }
 
+/*
+ * TEST DOUBLE of libxengnttab under the real grant mapper (be-grant.c):
+ * a map copies the guest pages into a fresh block (a snapshot: enough for
+ * tables and command buffers), an unmap must name a whole block.
+ */
+struct copy_gnttab {
+	struct xv_gmem *gm;
+	int live_blocks;
+	int bad_unmaps;
+};
+
+static void *copy_map(void *h, uint32_t count, uint32_t domid, uint32_t *refs,
+		      int prot)
+{
+	struct copy_gnttab *f = h;
+	uint8_t *p;
+
+	(void)prot;
+	if (domid != DOMID) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < count; i++)
+		if (!xv_gmem_pinnable(f->gm, XV_GADDR_FROM_GREF(refs[i]))) {
+			errno = EINVAL;
+			return NULL;
+		}
+	if (posix_memalign((void **)&p, 4096, (size_t)count * 4096)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* first word: the block's size, for the unmap check */
+	for (uint32_t i = 0; i < count; i++)
+		memcpy(p + (size_t)i * 4096,
+		       xv_gmem_page(f->gm, XV_GADDR_FROM_GREF(refs[i])), 4096);
+	f->live_blocks++;
+	return p;
+}
+
+static int copy_unmap(void *h, void *start, uint32_t count)
+{
+	struct copy_gnttab *f = h;
+
+	(void)count;
+	free(start);
+	f->live_blocks--;
+	return 0;
+}
+
+static const struct be_grant_io copy_io = {copy_map, copy_unmap};
+
+static void test_through_grant_mapper(void)
+{
+	struct copy_gnttab f = {0};
+	struct be_grant_config gc = {DOMID, &copy_io, &f};
+	struct be_grant_stats st;
+	struct be_grant *gr;
+	struct xv_cmd_builder b;
+	uint8_t cmds[64];
+	xv_gaddr_t pages[1];
+	struct guest g;
+	struct xv_req q;
+	xv_gaddr_t root;
+	uint32_t ctx;
+
+	guest_init(&g, 0);
+	f.gm = g.m.gm;
+	CU_ASSERT_EQUAL_FATAL(be_grant_new(&gc, &gr), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    be_vgpu_set_mapper(g.v, DOMID, &be_grant_mapper_ops, gr), 0);
+	enable_pasid(&g);
+	ctx = ctx_create(&g, 0);
+	/* the tables first, then SET_ROOT: as a frontend does */
+	root = xv_gmem_alloc(g.m.gm);
+	for (int i = 0; i < 5; i++)
+		*l1_slot(&g, root, FILL_VA + i * 4096ull) =
+		    xv_pte_guest_make(xv_gmem_alloc(g.m.gm), XV_PTE_W);
+	memset(&q, 0, sizeof(q));
+	q.op = XV_OP_CTX_SET_ROOT;
+	q.ctx = ctx;
+	q.u.set_root.root = root;
+	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+	xv_cmd_builder_init(&b, cmds, sizeof(cmds));
+	CU_ASSERT_EQUAL(xv_cmd_nop(&b), 0);
+	build_submit(&g, cmds, b.len, 1, &q, pages);
+	q.ctx = ctx;
+	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+	q.u.submit.fence = 2;
+	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+	be_grant_get_stats(gr, &st);
+	/* L4, L3, L2, L1, the leaves in one batch, the command page */
+	CU_ASSERT_EQUAL(st.map_calls, 6);
+	/* a fault, as the bed's guest does: the context is in error */
+	xv_cmd_builder_init(&b, cmds, sizeof(cmds));
+	CU_ASSERT_EQUAL(xv_cmd_fill(&b, HOLE_VA, 4096, 1), 0);
+	build_submit(&g, cmds, b.len, 3, &q, pages);
+	q.ctx = ctx;
+	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+	{
+		struct xv_evt ev = {0};
+
+		/* fences 1 and 2 (merged or not), then the fault */
+		for (int k = 0; k < 3 && ev.type != XV_EVT_GPU_FAULT; k++)
+			CU_ASSERT(next_event(&g, &ev));
+		CU_ASSERT_EQUAL(ev.type, XV_EVT_GPU_FAULT);
+	}
+	q.u.submit.fence = 4;
+	CU_ASSERT_EQUAL(req(&g, &q).status, -XV_ERR_CTX_FAULTED);
+	CU_ASSERT(st.live_chunks > 0);
+	CU_ASSERT_EQUAL(simple(&g, XV_OP_CTX_DESTROY, ctx).status, 0);
+	be_grant_get_stats(gr, &st);
+	CU_ASSERT_EQUAL(st.live_chunks, 0);
+	CU_ASSERT_EQUAL(st.live_pages, 0);
+	CU_ASSERT_EQUAL(st.mapped_pages, 0);
+	CU_ASSERT_EQUAL(st.unmap_calls, st.map_calls);
+	CU_ASSERT_EQUAL(f.live_blocks, 0);
+	guest_fini(&g);
+	be_grant_free(gr);
+}
+
 static const struct xv_test_case cases[] = {
     {"FILL + COPY + fence, persistent maps, clean destroy",
      test_fill_copy_fence},
@@ -726,6 +847,8 @@ static const struct xv_test_case cases[] = {
     {"queue full is backpressure", test_queue_full},
     {"no-snoop only where the profile allows it", test_nosnoop},
     {"random lifecycles against a model", test_random_lifecycle},
+    {"through the grant mapper: every chunk unmapped on destroy",
+     test_through_grant_mapper},
     {NULL, NULL},
 };
 

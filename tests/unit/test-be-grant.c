@@ -125,6 +125,7 @@ static void test_chunks(void)
 	CU_ASSERT_EQUAL(st.pages_unmapped, 4);
 	CU_ASSERT_EQUAL(st.live_pages, 1);
 	CU_ASSERT_EQUAL(st.live_chunks, 1);
+	CU_ASSERT_EQUAL(st.mapped_pages, 1);
 	/* free releases what is left */
 	be_grant_free(g);
 	CU_ASSERT_EQUAL(f->live, 0);

@@ -251,7 +251,7 @@ static void test_destroy_and_hold(void)
 			-XV_ERR_NO_CONTEXT);
 	printf("context destroyed; holding the device for dom0's checks\n");
 	/* dom0 rewrites the status file every 2 s */
-	sleep(8);
+	sleep(5);
 	CU_ASSERT_EQUAL(xenvgpu_close(G.h), 0);
 	G.h = NULL;
 	/* the backend let go of every grant: ending them is safe now */

@@ -2,8 +2,9 @@
  * vghold-domu.c — domU side of the bed's vGPU scenario: a frontend that
  * stays connected while dom0 restarts (and kills) the backend daemon.
  *
- * It queries the device every 200 ms. -XENVGPU_ERR_DEVICE_RESET from any
- * call is a device reset: counted (reset_errors), then
+ * Every 200 ms it handles pending events (xenvgpu_poll_events) and reads
+ * the config space's vendor ID, then asks QUERY_CAPS for the generation. -XENVGPU_ERR_DEVICE_RESET from any call is a device
+ * reset: counted (reset_errors), then
  * xenvgpu_reconnect(); other failures (the daemon is down: timeouts) are
  * counted as errors and retried. "resets" is how far QUERY_CAPS's
  * generation moved since the first query: one per reset the backend went
@@ -14,6 +15,7 @@
  * library reported the reset to us at least that many times.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +85,15 @@ int main(void)
 			free(stop);
 			break;
 		}
-		rc = xenvgpu_query_caps(h, &caps);
+		rc = xenvgpu_poll_events(h);
+		if (rc == 0) {
+			uint32_t vid = 0;
+
+			/* not QUERY_CAPS: refused while a reset is pending */
+			rc = xenvgpu_cfg_read(h, 0, 2, &vid);
+		}
+		if (rc == 0)
+			rc = xenvgpu_query_caps(h, &caps);
 		if (rc == 0) {
 			ok++;
 			if (gen0 < 0)

@@ -80,7 +80,7 @@ vg_wait() {
 
 vgd_start() { # [valgrind]
 	if [ "$1" = valgrind ]; then
-		valgrind -q --leak-check=full --error-exitcode=1 \
+		/usr/bin/valgrind -q --leak-check=full --error-exitcode=1 \
 			--suppressions=/xv/valgrind-xenvgpud.supp \
 			--log-file="$VGD_VG" /xv/bin/xenvgpud -F -v >>"$VGD_LOG" 2>&1 &
 	else
@@ -138,7 +138,8 @@ stage "vgpu: restarting xenvgpud under valgrind"
 kill -TERM "$VGD_PID"
 wait "$VGD_PID"
 vg_check "xenvgpud stops on SIGTERM (rc 0)" test $? -eq 0
-if command -v valgrind >/dev/null; then
+# (mkimages.sh puts it in /usr/bin, which is not in dom0's PATH)
+if [ -x /usr/bin/valgrind ]; then
 	vgd_start valgrind
 else
 	vg_fail "valgrind is in the dom0 image"

@@ -38,6 +38,8 @@ g5_val() { g5_status | awk -v k="$1" '$1 == k { print $2 }'; }
 g5_released() {
 	[ "$(g5_val contexts)" = 0 ] && [ "$(g5_val pasids)" = 0 ] &&
 		[ "$(g5_val pinned-pages)" = 0 ] &&
+		[ "$(g5_val grant-mapped-pages)" = 0 ] &&
+		[ "$(g5_val grant-map-calls)" = "$(g5_val grant-unmap-calls)" ] &&
 		[ "$(g5_val fences)" -ge 2 ] 2>/dev/null &&
 		[ "$(g5_val gpu-faults)" -ge 1 ] 2>/dev/null
 }
@@ -52,8 +54,8 @@ if domu_create gpu vggpu /xv/vgpu-domu.cfg.in; then
 	DOMU_NEXT=$((DOMU_NEXT + 1))
 	stage "suite vggpu running ($SCEN, domU $DOMU)"
 	xenstore-write "/local/domain/$DOMID/xvtest/go" "$DOMU_NEXT:vggpu"
-	# the domU holds the device 8 s after its destroy: catch that window
-	g5_check "after destroy: no context, PASID or mapped page; fences and fault posted" \
+	# the domU holds the device 5 s after its destroy: catch that window
+	g5_check "after destroy: no context, PASID or grant mapping; fences and fault posted" \
 		g5_until 120 g5_released
 	g5_status >>"$G5_CHECKS"
 	endl=""
