@@ -42,7 +42,8 @@ g55_until() {
 g55_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
 g55_idle() {
 	[ "$(g55_val "$1" contexts)" = 0 ] && [ "$(g55_val "$1" pasids)" = 0 ] &&
-		[ "$(g55_val "$1" pinned-pages)" = 0 ]
+		[ "$(g55_val "$1" pinned-pages)" = 0 ] &&
+		[ "$(g55_val "$1" grant-mapped-pages)" = 0 ]
 }
 g55_closed() { # the device gone from the daemon, or holding nothing
 	[ ! -e "/run/xenvgpud/d$1-0" ] || g55_idle "$1"
@@ -103,7 +104,7 @@ if g55_until 300 xenstore-read "/local/domain/$GA/data/vgguest/idle"; then
 	g55_check "ga closed its device: nothing held" \
 		g55_until 60 sh -c "xenstore-read /local/domain/$GA/data/vgguest/closed && \
 		{ [ ! -e /run/xenvgpud/d$GA-0 ] || \
-		  awk '\$1 == \"contexts\" && \$2 != 0 { f = 1 } \$1 == \"pasids\" && \$2 != 0 { f = 1 } \$1 == \"pinned-pages\" && \$2 != 0 { f = 1 } END { exit f }' /run/xenvgpud/d$GA-0; }"
+		  awk '\$1 == \"contexts\" && \$2 != 0 { f = 1 } \$1 == \"pasids\" && \$2 != 0 { f = 1 } \$1 == \"pinned-pages\" && \$2 != 0 { f = 1 } \$1 == \"grant-mapped-pages\" && \$2 != 0 { f = 1 } END { exit f }' /run/xenvgpud/d$GA-0; }"
 else
 	g55_fail "ga reached its idle point"
 fi
