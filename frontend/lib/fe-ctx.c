@@ -82,8 +82,15 @@ static void ctx_free(struct xenvgpu_ctx *c, bool end_grants)
 {
 	struct xenvgpu *h = c->h;
 
+	struct xenvgpu_ctx **pp;
+
 	if (ctx_lookup(h, c->handle) == c)
 		h->gpu.ctx[c->handle] = NULL;
+	for (pp = &h->gpu.gone; *pp; pp = &(*pp)->gone_next)
+		if (*pp == c) {
+			*pp = c->gone_next;
+			break;
+		}
 	fe_ctx_drop_mappings(c, end_grants);
 	fe_pt_dispose(&c->pt);
 	fe_pool_release(h, &c->pt_pool, end_grants);
@@ -280,6 +287,23 @@ int xenvgpu_fault_read(struct xenvgpu *h, struct xenvgpu_fault *out)
 	return 0;
 }
 
+void fe_gpu_reset(struct xenvgpu *h)
+{
+	for (unsigned int i = 0; i < h->gpu.nctx; i++) {
+		struct xenvgpu_ctx *c = h->gpu.ctx[i];
+
+		if (!c)
+			continue;
+		c->gone = true;
+		fe_ctx_drop_mappings(c, true);
+		h->gpu.ctx[i] = NULL;
+		c->gone_next = h->gpu.gone;
+		h->gpu.gone = c;
+	}
+	/* A restarted backend has a fresh config space. */
+	h->gpu.pasid_enabled = false;
+}
+
 void fe_gpu_release(struct xenvgpu *h, bool end_grants)
 {
 	struct xenvgpu_buf *b;
@@ -287,6 +311,8 @@ void fe_gpu_release(struct xenvgpu *h, bool end_grants)
 	for (unsigned int i = 0; i < h->gpu.nctx; i++)
 		if (h->gpu.ctx[i])
 			ctx_free(h->gpu.ctx[i], end_grants);
+	while (h->gpu.gone)
+		ctx_free(h->gpu.gone, end_grants);
 	free(h->gpu.ctx);
 	h->gpu.ctx = NULL;
 	h->gpu.nctx = 0;

@@ -115,11 +115,12 @@ struct xenvgpu_ctx {
 	struct fe_pool cmd_pool; /* command pages, reused */
 	struct fe_pool dir_pool; /* directory pages, reused */
 	struct fe_mapping *maps;
-	uint64_t fence_sent;	   /* highest fence queued */
-	uint64_t fence_done;	   /* highest FENCE_DONE seen */
-	bool faulted;		   /* a GPU_FAULT arrived */
-	bool gone;		   /* the backend forgot it (reset) */
-	unsigned long grant_calls; /* share calls made for this context */
+	uint64_t fence_sent;	       /* highest fence queued */
+	uint64_t fence_done;	       /* highest FENCE_DONE seen */
+	bool faulted;		       /* a GPU_FAULT arrived */
+	bool gone;		       /* the backend forgot it (reset) */
+	struct xenvgpu_ctx *gone_next; /* fe_gpu.gone list, when gone */
+	unsigned long grant_calls;     /* share calls made for this context */
 };
 
 struct xenvgpu_buf {
@@ -144,6 +145,7 @@ struct fe_gpu {
 	struct xenvgpu_ctx **ctx; /* by handle, [0..nctx) */
 	unsigned int nctx;
 	struct xenvgpu_buf *bufs;
+	struct xenvgpu_ctx *gone; /* contexts a reset took, not destroyed */
 	bool pasid_enabled;
 	struct fe_fault faults[FE_FAULT_QUEUE];
 	unsigned int fault_head, fault_count;
@@ -160,6 +162,13 @@ void fe_gpu_on_event(void *arg, const struct xv_evt *evt);
  * otherwise they are left to the kernel.
  */
 void fe_gpu_release(struct xenvgpu *h, bool end_grants);
+
+/*
+ * After a device reset was acknowledged: every context is gone in the
+ * backend, with its mappings and pins (confirmed: the pages may end).
+ * The objects stay for their owner to destroy (no request goes out).
+ */
+void fe_gpu_reset(struct xenvgpu *h);
 
 /* fe-buffer.c: pools */
 int fe_pool_grow(struct xenvgpu *h, struct fe_pool *p, unsigned int n);

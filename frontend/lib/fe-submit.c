@@ -164,6 +164,8 @@ int xenvgpu_fence_wait(struct xenvgpu_ctx *c, uint64_t fence, int timeout_ms)
 	if (!c)
 		return -EINVAL;
 	h = c->h;
+	if (c->gone)
+		return -XV_ERR_DEVICE_RESET;
 	if (fence > c->fence_sent)
 		return -EINVAL; /* would never complete */
 	for (;;) {

@@ -659,12 +659,10 @@ int xenvgpu_close(struct xenvgpu *h)
 	return rc;
 }
 
-int xenvgpu_reconnect(struct xenvgpu *h)
+static int reconnect(struct xenvgpu *h)
 {
 	int rc;
 
-	if (!h)
-		return -EINVAL;
 	if (h->ch_live && !h->lost && !h->ch.broken) {
 		/* The backend kept the connection: acknowledge the reset. */
 		if (!h->ch.reset)
@@ -690,6 +688,21 @@ int xenvgpu_reconnect(struct xenvgpu *h)
 	rc = drive(h, GOAL_CONNECTED);
 	if (!rc && h->ch_live && h->ch.reset)
 		rc = fe_query_caps(h, NULL);
+	return rc;
+}
+
+int xenvgpu_reconnect(struct xenvgpu *h)
+{
+	bool was_reset;
+	int rc;
+
+	if (!h)
+		return -EINVAL;
+	was_reset = h->lost || !h->ch_live || h->ch.reset || h->ch.broken;
+	rc = reconnect(h);
+	/* The backend dropped every context: their handles mean nothing. */
+	if (!rc && was_reset)
+		fe_gpu_reset(h);
 	return rc;
 }
 

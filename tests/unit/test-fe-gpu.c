@@ -739,6 +739,36 @@ static void test_close_releases_everything(void)
 	api_end();
 }
 
+/* A reset takes every context: no request for them, handles reusable. */
+static void test_reset_forgets_contexts(void)
+{
+	struct xenvgpu_ctx *a = NULL, *b = NULL;
+	struct xenvgpu_buf *buf = NULL;
+	uint32_t old;
+
+	api_begin();
+	CU_ASSERT_FATAL(xenvgpu_ctx_create(h, 0, &a, NULL) == 0);
+	CU_ASSERT_FATAL(xenvgpu_buf_alloc(h, 4096, &buf) == 0);
+	CU_ASSERT_EQUAL(xenvgpu_map(a, buf, 0x1000, 0), 0);
+	old = xenvgpu_ctx_handle(a);
+	/* the backend forgot everything (its double: handles free again) */
+	memset(be.ctx, 0, sizeof(be.ctx));
+	be.pasids = 0;
+	h->ch.reset = true;
+	CU_ASSERT_EQUAL(xenvgpu_reconnect(h), 0);
+	CU_ASSERT_EQUAL(xenvgpu_submit(a, "", 8, 1), -XV_ERR_DEVICE_RESET);
+	/* the mapping went with the context: the buffer may be freed */
+	CU_ASSERT_EQUAL(xenvgpu_buf_free(buf), 0);
+	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, 0, &b, NULL), 0);
+	CU_ASSERT_EQUAL(xenvgpu_ctx_handle(b), old);
+	/* destroying the stale object must not destroy the new context */
+	CU_ASSERT_EQUAL(xenvgpu_ctx_destroy(a), 0);
+	CU_ASSERT_TRUE(be.ctx[old].live);
+	CU_ASSERT_EQUAL(xenvgpu_ctx_destroy(b), 0);
+	CU_ASSERT_FALSE(be.ctx[old].live);
+	api_end();
+}
+
 static const struct xv_test_case pure_cases[] = {
     {"page-table writer vs model", test_pt_model},
     {"gref directory chains", test_dir_build},
@@ -753,6 +783,7 @@ static const struct xv_test_case api_cases[] = {
     {"fault event", test_fault_event},
     {"forged fence", test_forged_fence},
     {"close releases everything", test_close_releases_everything},
+    {"reset forgets contexts", test_reset_forgets_contexts},
     {NULL, NULL},
 };
 
