@@ -30,11 +30,10 @@
  * used from different threads at once: each has its own xenstore,
  * grant-sharing and event-channel handles.
  *
- * Issue 5 adds to this handle, without changing what is here: contexts
- * (create returns the vPASID; snoop / no-snoop), buffers of granted
- * pages, GPU page tables in granted pages, submit with a fence, waits on
- * fences (blocking with a timeout, and the pollable xenvgpu_fd()) and
- * fault events.
+ * Issue 5 adds contexts, buffers, submissions, fences and faults
+ * (below "GPU contexts"); xenvgpu_poll_events() also takes FENCE_DONE and
+ * GPU_FAULT events, so a caller may poll xenvgpu_fd() instead of
+ * blocking in xenvgpu_fence_wait().
  */
 #ifndef LIBXENVGPU_H
 #define LIBXENVGPU_H
@@ -105,7 +104,8 @@ int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out);
  * a grant is never ended while the backend may still map it. If the
  * backend does not let go in time the grants are left to the kernel
  * (gntalloc ends them once unmapped) and -ETIMEDOUT is returned; the
- * handle is freed either way.
+ * handle is freed either way, with every context and buffer made on it
+ * (their pages follow the same rule).
  */
 int xenvgpu_close(struct xenvgpu *h);
 
@@ -151,6 +151,120 @@ int xenvgpu_poll_events(struct xenvgpu *h);
 /* A file descriptor that becomes readable when the backend notifies;
  * then call xenvgpu_poll_events(). */
 int xenvgpu_fd(const struct xenvgpu *h);
+
+/* ---- GPU contexts, buffers, submissions (issue 5) ------------------------
+ *
+ * A context (struct xenvgpu_ctx) is a GPU address space with its own
+ * vPASID. Its page tables live in pages granted read-only to the
+ * backend; the library writes them. A buffer (struct xenvgpu_buf) is
+ * memory granted to the backend (writable), zero when allocated, mapped
+ * at a GPU VA of one or more contexts. A submission is a command buffer
+ * (common/cmd.h format; build it with xv_cmd_* builders) copied into the
+ * context's reused command pages, with a fence value: the fence is done
+ * when the GPU finished the work (xenvgpu_fence_wait). A GPU fault puts
+ * the context in error: its later fences never complete, its later
+ * submissions fail with -XENVGPU_ERR_CTX_FAULTED; destroy it.
+ *
+ * Pages are handed back to the kernel only once the backend let go of
+ * them: a buffer after its last unmap was answered, page-table and
+ * command pages after the context's destroy was answered, all of them at
+ * xenvgpu_close() only once the backend reached Closed.
+ */
+struct xenvgpu_ctx;
+struct xenvgpu_buf;
+
+#define XENVGPU_ERR_NO_PASID	0x101 /* no PASID left */
+#define XENVGPU_ERR_PERM	0x102
+#define XENVGPU_ERR_CTX_FAULTED 0x10f /* context hit a GPU fault */
+
+/* Context flags. */
+#define XENVGPU_CTX_NOSNOOP (1u << 0) /* needs XENVGPU_FEATURE_NOSNOOP */
+#define XENVGPU_CTX_OOS	    (1u << 1) /* needs XENVGPU_FEATURE_OOS_PT */
+
+/*
+ * Create a context. Sets PASID Enable in the config space first if this
+ * handle has not (no context exists without it). *vpasid (NULL ok) gets
+ * the PASID the guest sees. -XENVGPU_ERR_NO_PASID when none is left.
+ */
+int xenvgpu_ctx_create(struct xenvgpu *h, uint32_t flags,
+		       struct xenvgpu_ctx **out, uint32_t *vpasid);
+/*
+ * Destroy (NULL ok): CTX_DESTROY, then, once answered, every mapping of
+ * the context is gone (its buffers may be freed) and its table and
+ * command pages are handed back. Returns the request's outcome; the
+ * object is freed either way.
+ */
+int xenvgpu_ctx_destroy(struct xenvgpu_ctx *c);
+uint32_t xenvgpu_ctx_handle(const struct xenvgpu_ctx *c);
+uint32_t xenvgpu_ctx_vpasid(const struct xenvgpu_ctx *c);
+
+/* A buffer of at least bytes (rounded up to 4 KiB pages), zeroed. */
+int xenvgpu_buf_alloc(struct xenvgpu *h, size_t bytes,
+		      struct xenvgpu_buf **out);
+void *xenvgpu_buf_ptr(const struct xenvgpu_buf *b);
+size_t xenvgpu_buf_size(const struct xenvgpu_buf *b);
+/* Grant reference of page i (0 when out of range): tests, tools. */
+uint32_t xenvgpu_buf_gref(const struct xenvgpu_buf *b, size_t page);
+/* Free (NULL ok); -EBUSY while mapped in any context. */
+int xenvgpu_buf_free(struct xenvgpu_buf *b);
+
+/* Mapping flags. */
+#define XENVGPU_MAP_WRITE   (1u << 0) /* the GPU may write */
+#define XENVGPU_MAP_NOSNOOP (1u << 1) /* no-snoop leaf entries */
+
+/*
+ * Map the whole buffer at gpu_va (4 KiB aligned) of context c: writes
+ * the leaf entries (allocating tables), then PT_UPDATE for the range.
+ * -EEXIST when a page of the range is mapped already.
+ */
+int xenvgpu_map(struct xenvgpu_ctx *c, struct xenvgpu_buf *b, uint64_t gpu_va,
+		uint32_t flags);
+/*
+ * Map n raw grant references at gpu_va: whatever they name (a test of
+ * the backend's isolation writes references this guest never granted).
+ */
+int xenvgpu_map_grefs(struct xenvgpu_ctx *c, uint64_t gpu_va,
+		      const uint32_t *grefs, size_t n, uint32_t flags);
+/*
+ * Remove the mapping that starts at gpu_va: clears its entries, then
+ * PT_UPDATE; on the response the GPU no longer reaches the pages.
+ * -ENOENT when no mapping starts there.
+ */
+int xenvgpu_unmap(struct xenvgpu_ctx *c, uint64_t gpu_va);
+/* Reshadow the whole table of c (PT_RESYNC). */
+int xenvgpu_pt_resync(struct xenvgpu_ctx *c);
+
+/*
+ * Submit bytes of commands with a fence above every earlier fence of c.
+ * The library scans the buffer first (a malformed one never goes out:
+ * -XV_ERR_CMD_* of common/vgpuif.h) and returns once the backend queued
+ * it. Steady state makes no grant call: command pages are reused.
+ */
+int xenvgpu_submit(struct xenvgpu_ctx *c, const void *cmds, size_t bytes,
+		   uint64_t fence);
+/*
+ * Wait until fence of c is done: 0; -ETIMEDOUT after timeout_ms (< 0:
+ * the handle's timeout); -XENVGPU_ERR_CTX_FAULTED after a fault of c;
+ * -XENVGPU_ERR_DEVICE_RESET.
+ */
+int xenvgpu_fence_wait(struct xenvgpu_ctx *c, uint64_t fence, int timeout_ms);
+/* Highest fence of c known done (after xenvgpu_poll_events). */
+uint64_t xenvgpu_fence_done(const struct xenvgpu_ctx *c);
+
+/* One GPU fault event, as the backend reported it. */
+struct xenvgpu_fault {
+	uint32_t ctx;	 /* xenvgpu_ctx_handle() of the context */
+	uint64_t gpu_va; /* faulting address */
+	uint8_t access;	 /* 1 read, 2 write */
+	uint8_t reason;	 /* 1 not present, 2 protection, 3 bad address */
+	uint16_t lost;	 /* faults of ctx the backend dropped before */
+};
+
+/* Take the oldest fault not read yet: 0, or -EAGAIN when none. */
+int xenvgpu_fault_read(struct xenvgpu *h, struct xenvgpu_fault *f);
+
+/* Grant calls (share batches) this handle made: steady-state checks. */
+unsigned long xenvgpu_grant_calls(const struct xenvgpu *h);
 
 /* What the last handshake step that failed on h said ("" if none). */
 const char *xenvgpu_why(const struct xenvgpu *h);

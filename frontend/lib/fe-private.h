@@ -25,6 +25,7 @@
 #include <xenstore.h>
 
 #include "fe-chan.h"
+#include "fe-gpu.h"
 #include "fe-nego.h"
 #include "libxenvgpu.h"
 
@@ -39,6 +40,14 @@ struct fe_transport_ops {
 	 * (maybe spurious: the caller re-checks), -ETIMEDOUT, -errno.
 	 */
 	int (*wait)(struct xenvgpu *h, int timeout_ms);
+	/*
+	 * Grant n zeroed pages to the backend in one call (writable: the
+	 * backend may write them); NULL and errno on failure. refs[] gets
+	 * the references. unshare ends the grants of one such batch.
+	 */
+	void *(*share)(struct xenvgpu *h, unsigned int n, uint32_t *refs,
+		       bool writable);
+	void (*unshare)(struct xenvgpu *h, void *addr, unsigned int n);
 };
 
 #define FE_PATH_MAX	  256
@@ -77,6 +86,7 @@ struct xenvgpu {
 	bool ch_live;
 	struct xv_rsp_caps caps; /* last QUERY_CAPS */
 	char why[160];		 /* last negotiation failure, for tools */
+	struct fe_gpu gpu;	 /* contexts, buffers, faults (issue 5) */
 };
 
 /* ---- fe-request.c ----------------------------------------------------------

@@ -189,9 +189,24 @@ static int xen_wait(struct xenvgpu *h, int timeout_ms)
 	return 0;
 }
 
+static void *xen_share(struct xenvgpu *h, unsigned int n, uint32_t *refs,
+		       bool writable)
+{
+	/* gntalloc allocates zeroed pages: zero before the grant exists. */
+	return xengntshr_share_pages(h->gs, h->be_domid, (int)n, refs,
+				     writable ? 1 : 0);
+}
+
+static void xen_unshare(struct xenvgpu *h, void *addr, unsigned int n)
+{
+	xengntshr_unshare(h->gs, addr, n);
+}
+
 static const struct fe_transport_ops xen_ops = {
     .notify = xen_notify,
     .wait = xen_wait,
+    .share = xen_share,
+    .unshare = xen_unshare,
 };
 
 /* ---- one connection ------------------------------------------------------ */
@@ -338,6 +353,8 @@ static int publish(struct xenvgpu *h)
 	params.features = h->choice.features;
 	rc = fe_chan_init(&h->ch, h->ring, h->choice.ring_order, h->evt,
 			  &params);
+	h->ch.on_event = fe_gpu_on_event;
+	h->ch.on_event_arg = h;
 	if (rc)
 		goto out;
 	h->ch_live = true;
@@ -636,16 +653,16 @@ int xenvgpu_close(struct xenvgpu *h)
 		return 0;
 	if (h->ops == &xen_ops)
 		rc = disconnect(h);
+	/* GPU pages end only once the backend reached Closed. */
+	fe_gpu_release(h, rc == 0);
 	handle_free(h);
 	return rc;
 }
 
-int xenvgpu_reconnect(struct xenvgpu *h)
+static int reconnect(struct xenvgpu *h)
 {
 	int rc;
 
-	if (!h)
-		return -EINVAL;
 	if (h->ch_live && !h->lost && !h->ch.broken) {
 		/* The backend kept the connection: acknowledge the reset. */
 		if (!h->ch.reset)
@@ -671,6 +688,21 @@ int xenvgpu_reconnect(struct xenvgpu *h)
 	rc = drive(h, GOAL_CONNECTED);
 	if (!rc && h->ch_live && h->ch.reset)
 		rc = fe_query_caps(h, NULL);
+	return rc;
+}
+
+int xenvgpu_reconnect(struct xenvgpu *h)
+{
+	bool was_reset;
+	int rc;
+
+	if (!h)
+		return -EINVAL;
+	was_reset = h->lost || !h->ch_live || h->ch.reset || h->ch.broken;
+	rc = reconnect(h);
+	/* The backend dropped every context: their handles mean nothing. */
+	if (!rc && was_reset)
+		fe_gpu_reset(h);
 	return rc;
 }
 
@@ -708,6 +740,8 @@ int fe_handle_new_local(const struct fe_transport_ops *ops, void *arg,
 		free(h);
 		return rc;
 	}
+	h->ch.on_event = fe_gpu_on_event;
+	h->ch.on_event_arg = h;
 	h->ch_live = true;
 	h->connected = true;
 	*out = h;

@@ -13,8 +13,9 @@ BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
              $(B)/tests/bed/exchange-dom0 $(B)/tests/bed/exchange-domu
 # The cross-domain suites (tests/xen/xen.mk) name theirs XEN_TEST_PROGS.
 # The vGPU daemon and control tool run in dom0 (scenarios/40-vgpu.sh).
+# The guest workload (xenvgpu-demo) runs in the domUs (run/20-vgpu-demo.sh).
 BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS) $(B)/bin/xenvgpud \
-                $(B)/bin/xenvgpu-ctl
+                $(B)/bin/xenvgpu-ctl $(B)/bin/xenvgpu-demo
 
 .PHONY: bed bed-progs bed-run
 export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CPU BED_CACHE \

@@ -131,6 +131,16 @@ stage_mod "$du" xen-evtchn xen-gntdev xen-gntalloc
 for p in "$@"; do
 	case $p in *-domu) stage_prog "$du" "$p" "/xv/bin/$(basename "$p")" ;; esac
 done
+# The guest workload; as a suite, domu-init.sh runs xenvgpu-demo-domu:
+# the demo, holding its vGPU at the end until dom0 read the statistics.
+for p in "$@"; do
+	case $p in */xenvgpu-demo)
+		stage_prog "$du" "$p" /xv/bin/xenvgpu-demo
+		printf '#!/bin/sh\nexec /xv/bin/xenvgpu-demo -H xvtest/release "$@"\n' \
+			>"$du/xv/bin/xenvgpu-demo-domu"
+		chmod +x "$du/xv/bin/xenvgpu-demo-domu" ;;
+	esac
+done
 mkcpio "$du" "$work/domu.cpio"
 
 # ---- dom0 initramfs --------------------------------------------------------
