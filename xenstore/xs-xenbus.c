@@ -121,8 +121,11 @@ struct xv_xb_decision xv_xb_front_decide(const struct xv_xb_front_in *in)
 			return dec(XV_XB_GO_CONNECTED, XenbusStateConnected);
 		if (self == XenbusStateConnected && in->attached)
 			return dec(XV_XB_NONE, self);
-		if (self == XenbusStateConnected || self == XenbusStateClosing)
-			/* connected but holding nothing: start over */
+		if (self == XenbusStateConnected ||
+		    self == XenbusStateClosing ||
+		    self == XenbusStateInitialised)
+			/* connected (or published) but holding nothing: a
+			 * killed instance's state; start over */
 			return drop_to(in->attached, self, XenbusStateClosed);
 		return dec(XV_XB_NONE, self);
 	case XenbusStateClosing:

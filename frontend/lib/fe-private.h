@@ -77,6 +77,7 @@ struct xenvgpu {
 	int port;	/* -1: none */
 	bool published; /* grant refs written to xenstore */
 	bool connected; /* both ends reached Connected */
+	bool trace;	/* XENVGPU_TRACE: log each xenbus decision */
 	bool lost;	/* the backend left Connected: full reconnect */
 	int self;	/* our xenbus state as last written */
 

@@ -428,6 +428,16 @@ static int drive(struct xenvgpu *h, enum goal goal)
 		    .want = goal == GOAL_CONNECTED,
 		};
 		d = xv_xb_front_decide(&in);
+		/* XENVGPU_TRACE set: one line per decision on stderr, with
+		 * the time left, for finding where a handshake waits. */
+		if (h->trace)
+			fprintf(stderr,
+				"xenvgpu: %s/%s: %s -> %s (%lld ms left)\n",
+				xv_xb_state_name(in.self),
+				xv_xb_state_name(in.peer),
+				xv_xb_action_name(d.action),
+				xv_xb_state_name(d.next),
+				(long long)(deadline - now_ms()));
 		switch (d.action) {
 		case XV_XB_PUBLISH:
 			rc = publish(h);
@@ -584,6 +594,7 @@ int xenvgpu_open_opts(const struct xenvgpu_opts *opts, struct xenvgpu **out)
 	h->port = -1;
 	h->ops = &xen_ops;
 	h->opts = *opts;
+	h->trace = getenv("XENVGPU_TRACE") != NULL;
 	if (h->opts.timeout_ms <= 0)
 		h->opts.timeout_ms = XENVGPU_TIMEOUT_MS_DEFAULT;
 

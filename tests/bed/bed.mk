@@ -8,6 +8,7 @@
 #   BED_KILL_DOMU=xs    xl destroy the domU while suite xs runs
 #   BED_ACCEL=kvm       use KVM (default tcg; KVM fails on nested hosts)
 #   BED_CACHE=dir       where downloaded packages are kept
+#   BED_ONLY="40-vgpu 55-gpu-guest"  run only these scenarios (default all)
 
 BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
              $(B)/tests/bed/exchange-dom0 $(B)/tests/bed/exchange-domu
@@ -19,7 +20,7 @@ BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS) $(B)/bin/xenvgpud \
 
 .PHONY: bed bed-progs bed-run
 export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CPU BED_CACHE \
-       BED_XTEST_TIMEOUT
+       BED_XTEST_TIMEOUT BED_ONLY
 
 $(B)/tests/bed/bedcheck-%: $(B)/tests/bed/bedcheck-%.o $(B)/libxvtest.a
 	$(CC) $(CFLAGS) -o $@ $^ -lxenstore -lcunit

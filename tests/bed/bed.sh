@@ -23,6 +23,7 @@
 #   BED_KILL_DOMU=S xl destroy the domU while suite S runs
 #   BED_KILL_DELAY=N     ... N seconds after S started (default 1)
 #   BED_XTEST_TIMEOUT=N  the suites' peer timeout (XV_XTEST_TIMEOUT)
+#   BED_ONLY="A B"       run only the scenarios named (default: all)
 #   BED_BOOT_TIMEOUT=N   seconds allowed for Xen + dom0 to come up (240)
 set -euo pipefail
 mode=${1:?usage: bed.sh check|run PROGRAM...}
@@ -87,6 +88,8 @@ dom0_args="console=hvc0 earlyprintk=xen loglevel=4 xvbed_scenarios=$scen"
 [ -n "${BED_KILL_DELAY:-}" ] && dom0_args+=" xvbed_kill_delay=$BED_KILL_DELAY"
 [ -n "${BED_XTEST_TIMEOUT:-}" ] &&
 	dom0_args+=" xvbed_xtest_timeout=$BED_XTEST_TIMEOUT"
+# a comma list on the kernel command line (no spaces there)
+[ -n "${BED_ONLY:-}" ] && dom0_args+=" xvbed_only=$(echo $BED_ONLY | tr ' ' ,)"
 case $dom0_args$img in *,*)
 	echo "bed: commas cannot pass through QEMU's -initrd" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@ BED_KILL_DELAY=1
 BED_FAIL=""
 BED_XTEST_TIMEOUT=""
 BED_SCEN_DIR=scenarios
+BED_ONLY=""          # ,name,name, : only these scenarios (empty: all)
 SCEN=""             # current scenario
 SCEN_DEADLINE=0     # uptime (s) at which the current scenario times out
 DOMU=""             # name of the current domU ("" when none)
@@ -41,6 +42,7 @@ for arg in $(cat /proc/cmdline); do
 	xvbed_fail=1) BED_FAIL=1 ;;
 	xvbed_xtest_timeout=*) BED_XTEST_TIMEOUT=${arg#xvbed_xtest_timeout=} ;;
 	xvbed_scenarios=*) BED_SCEN_DIR=${arg#xvbed_scenarios=} ;;
+	xvbed_only=*) BED_ONLY=,${arg#xvbed_only=}, ;;
 	esac
 done
 
@@ -295,6 +297,10 @@ bed_run_scenarios() {
 	local f
 	for f in /xv/$BED_SCEN_DIR/*.sh; do
 		SCEN=$(basename "$f" .sh)
+		case $BED_ONLY in
+		"" | *",$SCEN,"*) ;;
+		*) continue ;; # BED_ONLY names others
+		esac
 		SCEN_DEADLINE=$(($(uptime_s) + 300))
 		. "$f"
 		# A scenario that forgot: never leave a domU behind.

@@ -15,12 +15,32 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libxenvgpu.h"
 #include "vcfg.h"
 
 static int failures;
+static double t_last;
+
+/* Seconds on the monotonic clock: a step's duration, not wall time. */
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "step: N.NN s" since the previous step, so a slow one shows. */
+static void step(const char *what)
+{
+	double t = mono_s();
+
+	printf("step %s: %.2f s\n", what, t - t_last);
+	t_last = t;
+}
 
 #define CHECK(cond, ...)                            \
 	do {                                        \
@@ -56,6 +76,7 @@ static void check_device(void)
 	int rc;
 
 	rc = open_dev(&h, why, sizeof(why));
+	step("open");
 	CHECK(rc == 0, "open: %s (%d) %s", xenvgpu_strerror(rc), rc, why);
 	if (rc)
 		return;
@@ -79,7 +100,9 @@ static void check_device(void)
 	      "DVSEC limits disagree with QUERY_CAPS");
 	rc = xenvgpu_enable_pasid(h);
 	CHECK(rc == 0, "enable PASID: %s", xenvgpu_strerror(rc));
+	step("query, config space, PASID");
 	rc = xenvgpu_close(h);
+	step("close");
 	CHECK(rc == 0, "close: %s", xenvgpu_strerror(rc));
 	printf("device checked and closed\n");
 }
@@ -114,13 +137,16 @@ static void killed_frontend(void)
 	if (read(p[0], &ok, 1) != 1)
 		ok = 0;
 	close(p[0]);
+	step("child: open, query");
 	waitpid(pid, &status, 0);
+	step("child killed and reaped");
 	CHECK(ok == 1, "the first frontend did not connect");
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 	      "the first frontend was not killed");
 	printf("first frontend connected, then killed\n");
 
 	rc = open_dev(&h, why, sizeof(why));
+	step("reopen after the kill");
 	CHECK(rc == 0, "reopen after the kill: %s (%d) %s",
 	      xenvgpu_strerror(rc), rc, why);
 	if (rc)
@@ -128,13 +154,17 @@ static void killed_frontend(void)
 	rc = xenvgpu_query_caps(h, &caps);
 	CHECK(rc == 0, "query after reopen: %s", xenvgpu_strerror(rc));
 	printf("new frontend connected (generation %u)\n", caps.generation);
+	step("query after reopen");
 	rc = xenvgpu_close(h);
+	step("close after reopen");
 	CHECK(rc == 0, "close: %s", xenvgpu_strerror(rc));
 }
 
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	t_last = mono_s();
+	setenv("XENVGPU_TRACE", "1", 1); /* the handshake, step by step */
 	check_device();
 	killed_frontend();
 	printf("vgbasic: %d failure(s)\n", failures);
