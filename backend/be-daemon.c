@@ -180,7 +180,9 @@ static struct be_device *add_dev(struct be_daemon *bd, unsigned int domid,
 	d->domid = domid;
 	d->devid = devid;
 	be_log_limit_init(&d->log_limit);
-	xv_xb_budget_init(&d->budget, RESTART_BURST, RESTART_REFILL_MS,
+	xv_xb_budget_init(&d->budget, RESTART_BURST,
+			  bd->o.restart_refill_ms ? bd->o.restart_refill_ms
+						  : RESTART_REFILL_MS,
 			  now_ms());
 	if (xv_xs_backend_dir(d->be_dir, sizeof(d->be_dir), bd->o.be_domid,
 			      domid, devid) ||

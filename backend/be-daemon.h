@@ -18,6 +18,9 @@ struct be_daemon_opts {
 	const char *run_dir;	 /* status files (XV_BE_RUN_DIR) */
 	unsigned int rescan_ms;	 /* periodic rescan (2000) */
 	unsigned int pasid_bits; /* the device's PASID space (20) */
+	/* A device's restart budget regains one restart every this many ms
+	 * (1000): a frontend that flaps faster is given up on. */
+	unsigned int restart_refill_ms;
 };
 
 struct be_daemon;

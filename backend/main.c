@@ -35,9 +35,11 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: xenvgpud [-F] [-v] [-R run-dir] "
-			"[-L lock-file] [-P pid-file]\n"
+			"[-L lock-file] [-P pid-file] [-r refill-ms]\n"
 			"  -F  stay in the foreground, log to stderr\n"
-			"  -v  log debug lines too\n");
+			"  -v  log debug lines too\n"
+			"  -r  a device regains one restart every refill-ms "
+			"(1000..3600000, default 1000)\n");
 }
 
 static int write_pidfile(const char *path)
@@ -59,13 +61,16 @@ int main(int argc, char **argv)
 	    .run_dir = XV_BE_RUN_DIR,
 	    .rescan_ms = 2000,
 	    .pasid_bits = 20,
+	    .restart_refill_ms = 1000,
 	};
+	char *end;
+	unsigned long refill;
 	const char *lock_path = XV_BE_LOCK_FILE, *pid_path = XV_BE_PID_FILE;
 	bool foreground = false, verbose = false, pidfile = false;
 	struct sigaction sa;
 	int lock_fd = -1, opt, rc = 1;
 
-	while ((opt = getopt(argc, argv, "FvR:L:P:h")) != -1) {
+	while ((opt = getopt(argc, argv, "FvR:L:P:r:h")) != -1) {
 		switch (opt) {
 		case 'F':
 			foreground = true;
@@ -81,6 +86,16 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			pid_path = optarg;
+			break;
+		case 'r':
+			errno = 0;
+			refill = strtoul(optarg, &end, 10);
+			if (errno || *end || refill < 1000 ||
+			    refill > 3600000) {
+				usage();
+				return 1;
+			}
+			o.restart_refill_ms = (unsigned int)refill;
 			break;
 		default:
 			usage();
