@@ -112,7 +112,16 @@ static int remove_device(struct ctl *c, unsigned domid, unsigned devid,
 			return rc;
 		}
 	}
+	/*
+	 * xenvgpud removes a closed device's nodes itself (xl's teardown
+	 * skips kinds it does not know), so our transaction can race with
+	 * its removal and fail; what matters is that the nodes are gone.
+	 */
 	rc = xv_xs_device_remove(c->xs, CTL_BACKEND_DOMID, domid, devid);
+	if (rc &&
+	    xv_xs_device_exists(c->xs, CTL_BACKEND_DOMID, domid, devid) == 0)
+		rc =
+		    xv_xs_device_remove(c->xs, CTL_BACKEND_DOMID, domid, devid);
 	if (rc)
 		return ctl_err_set(err, "d%u/%u: cannot remove nodes: %s",
 				   domid, devid, strerror(-rc));
