@@ -26,6 +26,7 @@
  * otherwise opaque keys; unpins that match no pin are counted, ignored.
  */
 #include "mapcache.h"
+#include "mapcache-hit.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -37,40 +38,22 @@
 #define HASH_MUL      0x9e3779b97f4a7c15ull
 #define TAB_MIN_ORDER 6u
 
-/* The grant index: grefs below RADIX_GREFS, 512 a leaf. */
-#define RADIX_LEAF_BITS 9u
-#define RADIX_LEAF	(1u << RADIX_LEAF_BITS)
-#define RADIX_GREFS	(1u << 20)
-#define RADIX_DIR	(RADIX_GREFS / RADIX_LEAF)
-/* gaddr ^ G of an indexed address has no bit outside this mask: frame
- * bits of a gref below RADIX_GREFS, page offset zero. */
-#define RADIX_ADDR_MASK \
-	(((uint64_t)RADIX_GREFS << XV_PAGE_SHIFT) - XV_PAGE_SIZE)
-#define GADDR_G (1ull << 63) /* pt.h's XV_PTE_G: grant-based address */
+/* The grant index (mapcache-hit.h): local names. */
+#define RADIX_LEAF_BITS XV_MC_LEAF_BITS
+#define RADIX_LEAF	XV_MC_LEAF
+#define RADIX_GREFS	XV_MC_GREFS
+#define RADIX_DIR	XV_MC_DIR
+#define RADIX_ADDR_MASK XV_MC_ADDR_MASK
+#define GADDR_G		XV_MC_GADDR_G
 /* Leaves allowed: enough for a quota's worth of dense grefs in both
  * access classes, and a few more; past it entries live in the table. */
 #define RADIX_LEAVES(quota) ((quota) / (RADIX_LEAF / 2) + 8u)
 /* Entries evicted per round: scratch arrays hold one round. */
 #define EVICT_CHUNK XV_PIN_BATCH_MAX
 
-struct mc_entry {
-	uint64_t key; /* gaddr | access; never 0 since access != 0 */
-	void *page;
-	xv_iova_t iova;
-	uint32_t refs;
-	uint32_t mark; /* == mc->gen: taken by the pin_batch in progress */
-	struct mc_entry *prev, *next; /* LRU links, valid iff refs == 0 */
-};
-
 struct mc_slot {
 	uint64_t key; /* 0: empty */
-	struct mc_entry *e;
-};
-
-/* Entries of 512 consecutive grefs; e[access >> 1]: READ 0, READWRITE 1. */
-struct mc_leaf {
-	struct mc_entry *e[2][RADIX_LEAF];
-	uint32_t used; /* non-NULL slots */
+	struct xv_mc_entry *e;
 };
 
 /*
@@ -86,7 +69,7 @@ struct xv_mapcache {
 	struct mc_slot *tab;
 	/* The grant index: dir[gref >> 9], RADIX_DIR pointers. Invariant:
 	 * a non-NULL slot is the table's entry for its key. */
-	struct mc_leaf **dir;
+	struct xv_mc_leaf **dir;
 	uint32_t nleaves, max_leaves;
 	uint64_t seed;	/* hash key, see hash_slot */
 	uint64_t mask;	/* capacity - 1 */
@@ -95,18 +78,18 @@ struct xv_mapcache {
 	uint64_t nent;	/* committed entries = pages mapped */
 	uint64_t npinned;
 
-	struct mc_entry lru; /* sentinel: lru.next is the oldest */
+	struct xv_mc_entry lru; /* sentinel: lru.next is the oldest */
 	uint64_t lru_count;
-	struct mc_entry *spare; /* recycled entries, linked by next */
+	struct xv_mc_entry *spare; /* recycled entries, linked by next */
 	uint32_t gen;
 
 	/* Scratch for one pin_batch or one eviction round. */
-	struct mc_entry *pos[XV_PIN_BATCH_MAX];
-	struct mc_entry *fresh[XV_PIN_BATCH_MAX];
+	struct xv_mc_entry *pos[XV_PIN_BATCH_MAX];
+	struct xv_mc_entry *fresh[XV_PIN_BATCH_MAX];
 	xv_gaddr_t miss_gaddr[XV_PIN_BATCH_MAX];
 	void *miss_page[XV_PIN_BATCH_MAX];
 	struct xv_iommu_map maps[XV_PIN_BATCH_MAX];
-	struct mc_entry *victim[EVICT_CHUNK];
+	struct xv_mc_entry *victim[EVICT_CHUNK];
 	xv_iova_t ev_iova[EVICT_CHUNK];
 	void *ev_page[EVICT_CHUNK];
 
@@ -137,12 +120,12 @@ static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
 
 /* The radix slot of key's entry, or NULL if key has none (not a grant
  * address below RADIX_GREFS, or no leaf). Create its leaf if asked. */
-static inline struct mc_entry **radix_slot(struct xv_mapcache *mc, uint64_t key,
-					   bool create)
+static inline struct xv_mc_entry **radix_slot(struct xv_mapcache *mc,
+					      uint64_t key, bool create)
 {
 	uint64_t off = (key & XV_PAGE_MASK) ^ GADDR_G;
 	unsigned int gref = (unsigned int)(off >> XV_PAGE_SHIFT);
-	struct mc_leaf **lp;
+	struct xv_mc_leaf **lp;
 
 	if (off & ~RADIX_ADDR_MASK)
 		return NULL;
@@ -159,9 +142,9 @@ static inline struct mc_entry **radix_slot(struct xv_mapcache *mc, uint64_t key,
 	return &(*lp)->e[(key & ~XV_PAGE_MASK) >> 1][gref & (RADIX_LEAF - 1)];
 }
 
-static void radix_add(struct xv_mapcache *mc, struct mc_entry *e)
+static void radix_add(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	struct mc_entry **slot = radix_slot(mc, e->key, true);
+	struct xv_mc_entry **slot = radix_slot(mc, e->key, true);
 
 	if (slot) {
 		*slot = e;
@@ -172,8 +155,8 @@ static void radix_add(struct xv_mapcache *mc, struct mc_entry *e)
 
 static void radix_del(struct xv_mapcache *mc, uint64_t key)
 {
-	struct mc_entry **slot = radix_slot(mc, key, false);
-	struct mc_leaf **lp;
+	struct xv_mc_entry **slot = radix_slot(mc, key, false);
+	struct xv_mc_leaf **lp;
 
 	if (!slot || !*slot)
 		return;
@@ -187,8 +170,8 @@ static void radix_del(struct xv_mapcache *mc, uint64_t key)
 	}
 }
 
-static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
-					uint64_t key)
+static inline struct xv_mc_entry *tab_find(const struct xv_mapcache *mc,
+					   uint64_t key)
 {
 	uint64_t i = home(mc, key);
 
@@ -204,7 +187,7 @@ static inline struct mc_entry *tab_find(const struct xv_mapcache *mc,
 }
 
 static void tab_put(struct mc_slot *tab, uint64_t mask, uint64_t i,
-		    struct mc_entry *e)
+		    struct xv_mc_entry *e)
 {
 	while (tab[i].key)
 		i = (i + 1) & mask;
@@ -212,7 +195,7 @@ static void tab_put(struct mc_slot *tab, uint64_t mask, uint64_t i,
 	tab[i].e = e;
 }
 
-static void tab_insert(struct xv_mapcache *mc, struct mc_entry *e)
+static void tab_insert(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	tab_put(mc->tab, mc->mask, home(mc, e->key), e);
 	mc->used++;
@@ -220,9 +203,9 @@ static void tab_insert(struct xv_mapcache *mc, struct mc_entry *e)
 }
 
 /* Look key up: the grant index, then the table. */
-static inline struct mc_entry *find(struct xv_mapcache *mc, uint64_t key)
+static inline struct xv_mc_entry *find(struct xv_mapcache *mc, uint64_t key)
 {
-	struct mc_entry **slot = radix_slot(mc, key, false);
+	struct xv_mc_entry **slot = radix_slot(mc, key, false);
 
 	if (slot && *slot)
 		return *slot;
@@ -284,7 +267,7 @@ static int tab_reserve(struct xv_mapcache *mc, uint64_t more)
 
 /* ---- LRU and entries ----------------------------------------------------- */
 
-static void lru_append(struct xv_mapcache *mc, struct mc_entry *e)
+static void lru_append(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	e->prev = mc->lru.prev;
 	e->next = &mc->lru;
@@ -293,7 +276,7 @@ static void lru_append(struct xv_mapcache *mc, struct mc_entry *e)
 	mc->lru_count++;
 }
 
-static void lru_unlink(struct xv_mapcache *mc, struct mc_entry *e)
+static void lru_unlink(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	e->prev->next = e->next;
 	e->next->prev = e->prev;
@@ -301,9 +284,9 @@ static void lru_unlink(struct xv_mapcache *mc, struct mc_entry *e)
 	mc->lru_count--;
 }
 
-static struct mc_entry *entry_get(struct xv_mapcache *mc)
+static struct xv_mc_entry *entry_get(struct xv_mapcache *mc)
 {
-	struct mc_entry *e = mc->spare;
+	struct xv_mc_entry *e = mc->spare;
 
 	if (e)
 		mc->spare = e->next;
@@ -314,7 +297,7 @@ static struct mc_entry *entry_get(struct xv_mapcache *mc)
 	return e;
 }
 
-static void entry_put(struct xv_mapcache *mc, struct mc_entry *e)
+static void entry_put(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	e->next = mc->spare;
 	mc->spare = e;
@@ -327,7 +310,7 @@ static void entry_put(struct xv_mapcache *mc, struct mc_entry *e)
  * demands: IOMMU unmap, IOMMU flush, IOVA free, mapper unmap. Entries are
  * taken off the LRU (if there) and out of the table first.
  */
-static void evict_entries(struct xv_mapcache *mc, struct mc_entry **v,
+static void evict_entries(struct xv_mapcache *mc, struct xv_mc_entry **v,
 			  unsigned int k)
 {
 	const struct xv_iommu *io = &mc->cfg.iommu;
@@ -336,7 +319,7 @@ static void evict_entries(struct xv_mapcache *mc, struct mc_entry **v,
 	if (!k)
 		return;
 	for (unsigned int i = 0; i < k; i++) {
-		struct mc_entry *e = v[i];
+		struct xv_mc_entry *e = v[i];
 
 		if (e->refs == 0)
 			lru_unlink(mc, e);
@@ -376,7 +359,7 @@ static uint64_t evict_lru(struct xv_mapcache *mc, uint64_t want)
 	uint64_t done = 0;
 
 	while (done < want) {
-		struct mc_entry *e = mc->lru.next;
+		struct xv_mc_entry *e = mc->lru.next;
 		unsigned int k = 0;
 
 		while (e != &mc->lru && k < EVICT_CHUNK && done + k < want) {
@@ -481,7 +464,7 @@ out:
 	return rc;
 }
 
-static uint64_t token_of(const struct mc_entry *e)
+static uint64_t token_of(const struct xv_mc_entry *e)
 {
 	return (uint64_t)(uintptr_t)e;
 }
@@ -502,24 +485,15 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 				      struct xv_pin *out)
 {
 	const struct mc_slot *tab = mc->tab;
-	struct mc_leaf *const *dir = mc->dir;
+	struct xv_mc_leaf *const *dir = mc->dir;
 	const uint64_t seed = mc->seed, mask = mc->mask;
 	const unsigned int shift = mc->shift, a = access >> 1;
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		const uint64_t off = gaddr[i] ^ GADDR_G;
-		struct mc_entry *e = NULL;
-
 		/* The grant index first: one mask test, two loads. */
-		if (xv_likely(!(off & ~RADIX_ADDR_MASK))) {
-			const struct mc_leaf *l =
-			    dir[off >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
+		struct xv_mc_entry *e = xv_mc_index_find(dir, gaddr[i], a);
 
-			if (l)
-				e = l->e[a][(off >> XV_PAGE_SHIFT) &
-					    (RADIX_LEAF - 1)];
-		}
 		if (!e) {
 			uint64_t key = key_of(gaddr[i], access);
 			uint64_t j = hash_slot(seed, key, shift);
@@ -533,8 +507,7 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 			}
 			e = tab[j].e;
 		}
-		/* refs in [1, UINT32_MAX - XV_PIN_BATCH_MAX], in one test. */
-		if (e->refs - 1u >= UINT32_MAX - XV_PIN_BATCH_MAX)
+		if (!xv_mc_pinned_room(e))
 			break;
 		e->refs++;
 		out[i].page = e->page;
@@ -548,7 +521,7 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 static void unpin_pinned_prefix(struct xv_pin *out, unsigned int k)
 {
 	for (unsigned int i = 0; i < k; i++)
-		((struct mc_entry *)(uintptr_t)out[i].token)->refs--;
+		((struct xv_mc_entry *)(uintptr_t)out[i].token)->refs--;
 }
 
 static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
@@ -607,7 +580,7 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	mc->gen++;
 	for (i = 0; i < n; i++) {
 		uint64_t key = key_of(gaddr[i], access);
-		struct mc_entry *e = find(mc, key);
+		struct xv_mc_entry *e = find(mc, key);
 
 		if (e) {
 			if (e->mark != mc->gen) {
@@ -615,7 +588,7 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 				if (e->refs == 0)
 					protected_lru++;
 			}
-			if (e->refs > UINT32_MAX - XV_PIN_BATCH_MAX) {
+			if (e->refs > XV_MC_REFS_MAX) {
 				rc = -ENOSPC; /* refcount would overflow */
 				goto undo;
 			}
@@ -642,7 +615,7 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	/* Commit: nothing below can fail. */
 	mc->nent += nmiss;
 	for (i = 0; i < n; i++) {
-		struct mc_entry *e = mc->pos[i];
+		struct xv_mc_entry *e = mc->pos[i];
 
 		if (e->refs++ == 0) {
 			if (e->prev)
@@ -665,7 +638,7 @@ fail:
 }
 
 /* Drop one pin of e (NULL: an unpin that matches nothing). */
-static inline void unpin_entry(struct xv_mapcache *mc, struct mc_entry *e)
+static inline void unpin_entry(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	if (!e || e->refs == 0) {
 		mc->st.bad_unpins++;
@@ -687,7 +660,7 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		return;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		struct mc_entry *e = NULL;
+		struct xv_mc_entry *e = NULL;
 
 		if (!(gaddr[i] & ~XV_PAGE_MASK))
 			e = find(mc, key_of(gaddr[i], access));
@@ -706,7 +679,8 @@ void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
 	/* A token is the entry, alive while it holds the pin it names; its
 	 * key still says which access that pin was taken with. */
 	for (unsigned int i = 0; i < n; i++) {
-		struct mc_entry *e = (struct mc_entry *)(uintptr_t)token[i];
+		struct xv_mc_entry *e =
+		    (struct xv_mc_entry *)(uintptr_t)token[i];
 
 		if (e && (e->key & ~XV_PAGE_MASK) != (uint64_t)access)
 			e = NULL;
@@ -737,6 +711,19 @@ const struct xv_pin_ops xv_mapcache_pin_ops = {
     .unpin_batch = unpin_batch_op,
     .unpin_tokens = unpin_tokens_op,
 };
+
+/* ---- the hit path's other half (mapcache-hit.h) ------------------------- */
+
+void xv_mapcache_hits_init(struct xv_mapcache *mc, struct xv_mc_hits *h)
+{
+	h->mc = mc;
+	h->dir = mc->dir;
+}
+
+void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n)
+{
+	mc->st.hits += n;
+}
 
 /* ---- life cycle, queries ------------------------------------------------- */
 
@@ -798,7 +785,7 @@ out:
 
 void xv_mapcache_free(struct xv_mapcache *mc)
 {
-	struct mc_entry *e;
+	struct xv_mc_entry *e;
 
 	if (!mc)
 		return;
@@ -835,7 +822,7 @@ int xv_mapcache_lookup(const struct xv_mapcache *mc, xv_gaddr_t gaddr,
 		       enum xv_pin_access access,
 		       struct xv_mapcache_entry_info *out)
 {
-	const struct mc_entry *e = NULL;
+	const struct xv_mc_entry *e = NULL;
 
 	if (!(gaddr & ~XV_PAGE_MASK))
 		e = tab_find(mc, key_of(gaddr, access));

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "mapcache-hit.h"
 
 enum slot_state {
 	SLOT_ABSENT = 0,    /* guest entry not present: shadow entry 0 */
@@ -80,11 +81,14 @@ struct xv_shadow_vgpu {
 
 /*
  * Pins named as u.leaf.pinned[] names them: READ ones in v[0..nr),
- * READWRITE ones in v[512..512+nw), each in the order added.
+ * READWRITE ones in v[512..512+nw), each in the order added; and pins
+ * of the map cache taken over by leaf_scan_hits, by entry, in hit[0..nh).
  */
 struct pin_list {
 	uint64_t v[2 * XV_PT_ENTRIES];
 	unsigned int nr, nw;
+	struct xv_mc_entry *hit[XV_PT_ENTRIES];
+	unsigned int nh;
 };
 
 /* pos[k] of a slot that needs no pin. */
@@ -98,6 +102,7 @@ struct leaf_work {
 	 * READWRITE ones from 512, in idx order so that a batch keeps the
 	 * guest's page order), or POS_ABSENT / POS_BAD. */
 	uint16_t pos[XV_PT_ENTRIES];
+	uint16_t defer[XV_PT_ENTRIES]; /* leaf_scan_hits: slots to queue */
 	xv_gaddr_t pg[2 * XV_PT_ENTRIES];
 	struct xv_pin pins[2 * XV_PT_ENTRIES];
 	bool ok[2 * XV_PT_ENTRIES];
@@ -114,6 +119,10 @@ struct xv_shadow {
 	uint32_t oos_idle;
 	bool oos;
 	bool tokens; /* the pinner has unpin_tokens: slots keep tokens */
+	/* The pinner is the core's map cache: leaf_scan_hits takes pins
+	 * on already-pinned pages straight from its grant index. */
+	bool mc_hits;
+	struct xv_mc_hits mch;
 	bool has_root;
 	bool root_unreadable; /* the last read of the root page failed */
 	int err;	      /* first host-side error of the current call */
@@ -287,6 +296,12 @@ static struct sh_node *oos_lru(struct xv_shadow *sh)
 /* Drop every pin of l, then empty it. */
 static void unpin_list(struct xv_shadow *sh, struct pin_list *l)
 {
+	const unsigned int nh = l->nh;
+
+	/* Locals: the entries' stores must not make the loop reload them. */
+	for (unsigned int i = 0; i < nh; i++)
+		xv_mc_unpin(&sh->mch, l->hit[i]);
+	l->nh = 0;
 	if (l->nr)
 		unpin_slots(sh, l->v, l->nr, XV_PIN_READ);
 	if (l->nw)
@@ -424,6 +439,9 @@ struct leaf_batch {
 	unsigned int cnt;    /* slots in w->idx / w->pos */
 	unsigned int nr, nw; /* pages to pin READ / READWRITE */
 	uint64_t bad;	     /* invalid guest entries among them */
+	/* Slots leaf_scan_hits already re-shadowed and stored, between
+	 * hlo and hhi; their old pins are in w->old.hit. */
+	unsigned int nhit, hlo, hhi;
 };
 
 /*
@@ -514,6 +532,86 @@ leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
 }
 
 /*
+ * node_sync's compare loop for a live 4 KiB L1 table when the pinner is
+ * the map cache (mapcache-hit.h): for each slot a..b whose fresh guest
+ * entry differs from the copy, the common case of an update is finished
+ * here, in the loop that found it: a pinned slot whose new entry is a
+ * valid leaf on a page the cache already has pinned takes its pin from
+ * the grant index (refs++), gets its new entry with one 64-bit store, and
+ * lists its old pin in w->old.hit, dropped by leaf_apply after the
+ * invalidation that covers hlo..hhi. Every other changed slot is queued
+ * for leaf_apply's general path, in slot order, exactly as before; the
+ * rules are those of leaf_commit_fast (new pin before the store, store
+ * before the invalidation, invalidation before the unpin).
+ */
+static __attribute__((noinline)) struct leaf_batch
+leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
+	       unsigned int a, unsigned int b)
+{
+	const struct xv_mc_hits h = sh->mch;
+	struct leaf_work *w = &sh->w;
+	struct xv_mc_entry **old = w->old.hit;
+	uint16_t *defer = w->defer;
+	uint64_t *copy = n->copy, *sentry = n->u.leaf.sentry;
+	uint64_t *pinned = n->u.leaf.pinned, *table = n->table;
+	const uint8_t *state = n->state;
+	struct leaf_batch lb = {0};
+	unsigned int nh = 0, nd = 0, nst = 0; /* last refs, deferred, stored */
+
+	/* The loop keeps to the hit path; anything else is deferred to the
+	 * queue below, so that its state does not take the registers. */
+	for (unsigned int i = a, end = b + 1; i < end; i++) {
+		const uint64_t g = fresh[i];
+		struct xv_mc_entry *e = NULL, *o;
+		uint64_t ent;
+
+		if (g == copy[i])
+			continue;
+		copy[i] = g;
+		/* One mask test: a valid leaf (as in leaf_queue) whose address
+		 * is in the grant index's range, on a live slot. */
+		if (xv_likely((g & ~(XV_PTE_W | XV_PTE_NS | XV_MC_ADDR_MASK)) ==
+				  (XV_PTE_G | XV_PTE_P) &&
+			      state[i] == SLOT_LIVE))
+			e = xv_mc_pin_hit_gref(
+			    &h,
+			    (uint32_t)((g & XV_MC_ADDR_MASK) >> XV_PAGE_SHIFT),
+			    (unsigned int)(g >> 1) & 1);
+		if (xv_unlikely(!e || (e->iova & ~XV_PTE_FRAME_MASK))) {
+			if (e)
+				e->refs--; /* ours; the queue refuses it */
+			defer[nd++] = (uint16_t)i;
+			continue;
+		}
+		ent = e->iova | (g & XV_PTE_LEAF_FLAGS);
+		o = (struct xv_mc_entry *)(uintptr_t)pinned[i];
+		pinned[i] = (uint64_t)(uintptr_t)e;
+		sentry[i] = ent;
+		xv_pte_store(&table[i], ent);
+		nst++;
+		/* The old pin, after the store: a page others still hold
+		 * loses one reference now (nothing is released, and nothing
+		 * runs on this thread before the invalidation); a last one
+		 * is dropped after the invalidation. */
+		if (xv_likely(o->refs > 1))
+			o->refs--;
+		else
+			old[nh++] = o;
+	}
+	for (unsigned int k = 0; k < nd; k++)
+		lb = leaf_queue(w, lb, defer[k], copy[defer[k]]);
+	w->old.nh = nh;
+	/* The invalidation covers a..b: a superset of the stores, as in
+	 * leaf_commit_fast, and the loop keeps no range. */
+	lb.nhit = nst;
+	lb.hlo = a;
+	lb.hhi = b;
+	if (nst)
+		xv_mapcache_count_hits(h.mc, nst);
+	return lb;
+}
+
+/*
  * Re-shadow the slots of L1 node n that b queued (leaf_queue), from
  * n->copy. live: n is reachable by the device (publish with stores and
  * invalidations); otherwise n is being built. Returns 1 if n was freed
@@ -532,7 +630,9 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
 	uint64_t *table = n->table;
 	uint8_t *state = n->state;
-	unsigned int lo = XV_PT_ENTRIES, hi = 0;
+	/* The range stored so far: leaf_scan_hits's, if it stored any. */
+	unsigned int lo = b.nhit ? b.hlo : XV_PT_ENTRIES,
+		     hi = b.nhit ? b.hhi : 0;
 	/* The old pins, listed as struct pin_list does (empty on entry). */
 	uint64_t *old_v = old_pins->v;
 	unsigned int onr = 0, onw = 0;
@@ -544,9 +644,9 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	unsigned int k;
 	bool all_pinned;
 
-	if (!cnt && live)
+	if (!cnt && !b.nhit && live)
 		return 0;
-	sh->st.entries_reshadowed += cnt;
+	sh->st.entries_reshadowed += cnt + b.nhit;
 	sh->st.bad_entries += b.bad;
 	/* New pins first: the old ones are dropped only after the stores. */
 	all_pinned = pin_group(sh, w->pg, nr, XV_PIN_READ, w->pins, w->ok);
@@ -571,8 +671,8 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	if (store_now && tokens && all_pinned) {
 		k = leaf_commit_fast(w, n, cnt, &onr, &onw);
 		if (k) {
-			lo = idx[0];
-			hi = idx[k - 1];
+			lo = idx[0] < lo ? idx[0] : lo;
+			hi = idx[k - 1] > hi ? idx[k - 1] : hi;
 		}
 	}
 	for (; k < cnt; k++) {
@@ -625,8 +725,9 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 		sentry[i] = e;
 		pinned[i] = pv;
 		if (store_now && slot_store(table, i, e)) {
+			/* Widen: leaf_scan_hits's range may lie past i. */
 			lo = i < lo ? i : lo;
-			hi = i;
+			hi = i > hi ? i : hi;
 		}
 	}
 	n->n_live = (uint16_t)(n->n_live + d_live);
@@ -846,14 +947,20 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 		struct leaf_batch lb = {0};
 
 		/* Only entries that differ from the snapshot are re-shadowed. */
-		for (unsigned int i = a; i <= b; i++) {
-			if (fresh[i] != n->copy[i] ||
-			    (force && n->state[i] == SLOT_SCRATCH_RETRY)) {
-				n->copy[i] = fresh[i];
-				lb = leaf_queue(&sh->w, lb, i, fresh[i]);
+		if (sh->mc_hits && !force && n->table) {
+			lb = leaf_scan_hits(sh, n, fresh, a, b);
+		} else {
+			for (unsigned int i = a; i <= b; i++) {
+				if (fresh[i] != n->copy[i] ||
+				    (force &&
+				     n->state[i] == SLOT_SCRATCH_RETRY)) {
+					n->copy[i] = fresh[i];
+					lb =
+					    leaf_queue(&sh->w, lb, i, fresh[i]);
+				}
 			}
 		}
-		*changed += lb.cnt;
+		*changed += lb.cnt + lb.nhit;
 		return leaf_apply(sh, n, lb, true) == 1;
 	}
 	for (unsigned int i = a; i <= b; i++) {
@@ -988,6 +1095,10 @@ int xv_shadow_new(const struct xv_shadow_config *cfg, struct xv_shadow **out)
 					   : XV_SHADOW_DEFAULT_OOS_IDLE;
 	sh->oos = !cfg->oos_disable;
 	sh->tokens = cfg->pin_ops->unpin_tokens != NULL;
+	if (cfg->pin_ops == &xv_mapcache_pin_ops && cfg->pin_ctx) {
+		sh->mc_hits = true;
+		xv_mapcache_hits_init(cfg->pin_ctx, &sh->mch);
+	}
 	sh->root = calloc(1, sizeof(*sh->root));
 	if (!sh->root)
 		goto out;

@@ -295,10 +295,9 @@ static void run_whole_page(void *arg)
 	struct bench *b = arg;
 
 	for (unsigned int r = 0; r < ROUNDS; r++) {
-		const uint64_t *src = b->ent[++b->flip & 1];
-
-		for (unsigned int i = 0; i < 512; i++)
-			b->l1[i] = src[i];
+		/* The guest rewrites its page (a memcpy: its cost is the
+		 * guest's, not the engine's), then notifies the 2 MiB. */
+		memcpy(b->l1, b->ent[++b->flip & 1], 4096);
 		if (xv_shadow_update_range(b->sh, 0, 2ull << 20))
 			abort();
 	}
@@ -318,10 +317,7 @@ static void run_whole_page_oos(void *arg)
 	struct bench *b = arg;
 
 	for (unsigned int r = 0; r < ROUNDS; r++) {
-		const uint64_t *src = b->ent[++b->flip & 1];
-
-		for (unsigned int i = 0; i < 512; i++)
-			b->l1[i] = src[i];
+		memcpy(b->l1, b->ent[++b->flip & 1], 4096);
 		/* The page is tracked after the first round: no notify. */
 		if (r == 0 && xv_shadow_update_range(b->sh, 0, 2ull << 20))
 			abort();
