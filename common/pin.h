@@ -23,6 +23,11 @@
  * A pin is dropped by its guest address (unpin_batch) or, when the pinner
  * offers it, by the token pin_batch returned (unpin_tokens, no lookup).
  *
+ * One shortcut sits beside the interface: when the pinner is the core's
+ * own map cache, the shadow engine takes pins on pages the cache already
+ * has pinned straight from its grant index (mapcache-hit.h), the same
+ * pins with the same tokens; everything else goes through these ops.
+ *
  * The interface keeps the core hypervisor-neutral, the way GVT-g's
  * hypervisor ops table kept i915 neutral: grant pinning on Xen, a VFIO-style
  * pinner elsewhere, and test doubles all sit behind it.

@@ -41,9 +41,10 @@
  *    with single 64-bit stores and no checks (the issue's baseline);
  *  - pin_unpin_store_loop: a 512-page pin batch through the map cache,
  *    the stores, and the unpin of the same pages by token (unpin_tokens):
- *    what the pin interface alone costs, the floor under any engine.
- *    It is reported against the raw loop too, and whole_page_vs_pin_floor
- *    is the all-changed case against it: the engine's own share.
+ *    what the pin interface alone costs, the floor under an engine that
+ *    pins through it. The engine's hit path over the map cache does not
+ *    (docs/pagetable.md), so whole_page_vs_pin_floor, the all-changed
+ *    case against it, is now below 1.
  *
  * `bench-shadow CASE` runs only the setup CASE needs (with its baselines),
  * e.g. to count instructions under callgrind with one setup at a time:
