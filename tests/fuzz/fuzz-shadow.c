@@ -12,6 +12,12 @@
  * or on a page it holds pinned); after a resync with no limit or
  * allocation failure in play, it must equal a direct walk of the guest
  * tables; teardown must release every pin and every table.
+ *
+ * The pinner is the guest-memory double's, or (a bit of the first byte)
+ * the real map cache over the double's pages and the software IOMMU, as
+ * the backend runs it: then the engine's hit path (mapcache-hit.h) is in
+ * play, translations are checked through the IOMMU, and the cache must
+ * end with no pin held and no bad unpin.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,10 +25,13 @@
 #include <string.h>
 
 #include "guest-mem.h"
+#include "iommu-soft.h"
+#include "mapcache.h"
 #include "pt.h"
 #include "shadow.h"
 
 #define NPAGES 12u /* guest pages: 0..5 used as tables, all as data */
+#define PASID  3u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,11 +67,17 @@ struct fz {
 	struct xv_gmem *gm;
 	struct xv_shadow_vgpu *vg;
 	struct xv_shadow *sh;
+	struct xv_iommu_soft *iosoft; /* map cache mode */
+	struct xv_iommu io;
+	struct xv_mapcache *mc;
+	uint32_t held[2]; /* pinned from outside, READ / READWRITE (bit i:
+			   * page i) */
 	xv_gaddr_t page[NPAGES];
 	xv_gaddr_t root;
 	xv_iova_t scratch;
 	uint32_t budget;
-	bool exact; /* no limit hit / alloc failure: model comparison valid */
+	uint64_t rng; /* picks the VAs check() looks at (no input bytes) */
+	bool exact;   /* no limit hit / alloc failure: model comparison valid */
 };
 
 /* A few indexes so that VAs and pages collide a lot. */
@@ -106,17 +121,30 @@ static uint64_t pick_va(struct in *in)
 	return va;
 }
 
+/*
+ * Can the engine pin g with this access? The double: g is not bad. The map
+ * cache also serves a page it still has mapped after it went bad (a grant
+ * cannot be revoked while it is mapped): an entry of that access.
+ */
+static bool usable(struct fz *z, xv_gaddr_t g, enum xv_pin_access access)
+{
+	struct xv_mapcache_entry_info info;
+
+	return xv_gmem_pinnable(z->gm, g) ||
+	       (z->mc && xv_mapcache_lookup(z->mc, g, access, &info) == 0);
+}
+
 /* Model: a direct walk of the guest tables (bad → scratch). */
 static int model(struct fz *z, uint64_t va, xv_iova_t *iova, uint64_t *fl)
 {
 	xv_gaddr_t tg = z->root;
+	uint64_t e = 0;
 
 	for (unsigned int l = 4; l >= 1; l--) {
 		const uint64_t *t;
-		uint64_t e;
 		enum xv_pte_check c;
 
-		if (!xv_gmem_pinnable(z->gm, tg))
+		if (!usable(z, tg, XV_PIN_READ))
 			return 1;
 		t = xv_gmem_page(z->gm, tg);
 		e = t[xv_pt_index(va, l)];
@@ -127,28 +155,62 @@ static int model(struct fz *z, uint64_t va, xv_iova_t *iova, uint64_t *fl)
 			return 1;
 		tg = xv_pte_guest_addr(e);
 	}
-	if (!xv_gmem_pinnable(z->gm, tg))
+	if (!usable(z, tg, e & XV_PTE_W ? XV_PIN_READWRITE : XV_PIN_READ))
 		return 1;
-	CHECK(xv_gmem_iova_of(z->gm, tg, iova));
+	if (z->mc) /* the page itself: IOVAs are the cache's */
+		*iova = (xv_iova_t)(uintptr_t)xv_gmem_page(z->gm, tg);
+	else
+		CHECK(xv_gmem_iova_of(z->gm, tg, iova));
 	*fl = 0;
 	return 2;
 }
 
-static void check(struct fz *z, struct in *in, bool compare)
+/* Map cache mode: the host page the IOMMU gives for iova, or NULL. */
+static void *iommu_page(struct fz *z, xv_iova_t iova)
+{
+	void *page = NULL;
+
+	if (z->io.ops->translate(z->io.impl, PASID, iova & XV_PAGE_MASK,
+				 XV_IOMMU_READ, &page))
+		return NULL;
+	return page;
+}
+
+static void check(struct fz *z, bool compare)
 {
 	struct xv_shadow_stats st;
 	struct xv_gmem_counters c;
 
 	xv_shadow_get_stats(z->sh, &st);
 	xv_gmem_get_counters(z->gm, &c);
-	CHECK(st.pinned_leaves == xv_gmem_live_pins(z->gm));
+	if (z->mc) {
+		struct xv_mapcache_stats ms;
+
+		xv_mapcache_get_stats(z->mc, &ms);
+		CHECK(ms.bad_unpins == 0);
+		CHECK(ms.pinned <=
+		      st.pinned_leaves +
+			  (uint64_t)__builtin_popcount(z->held[0]) +
+			  (uint64_t)__builtin_popcount(z->held[1]));
+	} else {
+		CHECK(st.pinned_leaves == xv_gmem_live_pins(z->gm));
+	}
 	CHECK(c.unpin_errors == 0);
 	CHECK(xv_shadow_vgpu_oos_used(z->vg) <= z->budget);
 	CHECK(st.oos_pages <= z->budget);
 	if (st.table_limit_hits || c.table_alloc_failures)
 		z->exact = false;
 	for (unsigned int i = 0; i < 6; i++) {
-		uint64_t va = pick_va(in) | (byte(in) & 0xff);
+		uint64_t va = 0;
+
+		/* A few bits of xorshift per level, as pick_va does. */
+		z->rng ^= z->rng << 13;
+		z->rng ^= z->rng >> 7;
+		z->rng ^= z->rng << 17;
+		for (unsigned int l = 4; l >= 1; l--)
+			va |= (uint64_t)pick_index((uint8_t)(z->rng >> (8 * l)))
+			      << xv_pt_shift(l);
+		va |= z->rng & 0xff;
 		struct xv_pt_walk_result r, d;
 		int rc = xv_shadow_translate(z->sh, va, XV_PT_READ, &r);
 		int rd = xv_pt_walk(xv_shadow_root_iova(z->sh), va, XV_PT_READ,
@@ -162,7 +224,8 @@ static void check(struct fz *z, struct in *in, bool compare)
 		CHECK(rc == 0 || r.fault == XV_PT_FAULT_NOT_PRESENT);
 		if (rc == 0)
 			CHECK(xv_shadow_is_scratch(z->sh, r.iova) ||
-			      xv_gmem_host(z->gm, r.iova) != NULL);
+			      (z->mc ? iommu_page(z, r.iova) != NULL
+				     : xv_gmem_host(z->gm, r.iova) != NULL));
 		if (!compare || !z->exact)
 			continue;
 		m = model(z, va, &miova, &mfl);
@@ -170,6 +233,9 @@ static void check(struct fz *z, struct in *in, bool compare)
 			CHECK(rc != 0);
 		else if (m == 1)
 			CHECK(rc == 0 && xv_shadow_is_scratch(z->sh, r.iova));
+		else if (z->mc)
+			CHECK(rc == 0 && (xv_iova_t)(uintptr_t)iommu_page(
+					     z, r.iova) == miova);
 		else
 			CHECK(rc == 0 && r.iova == (miova | (va & 0xfff)));
 	}
@@ -193,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    : XV_GMEM_IOVA_CONTIG);
 	z.budget = (cfg >> 1) & 7;
 	z.exact = true;
+	z.rng = 0x9e3779b97f4a7c15ull ^ cfg;
 	vc.table_ops = &xv_gmem_table_ops;
 	vc.table_ctx = z.gm;
 	vc.scratch_iova = z.scratch;
@@ -202,12 +269,61 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sc.vgpu = z.vg;
 	sc.pin_ops = &xv_gmem_pin_ops;
 	sc.pin_ctx = z.gm;
+	if (cfg & 0x80) { /* the real map cache, as the backend runs it */
+		struct xv_mapcache_config mcc = {0};
+		xv_iommu_ctx_t ictx;
+
+		if (xv_iommu_soft_new(1, &z.iosoft))
+			abort();
+		z.io = xv_iommu_soft_iommu(z.iosoft);
+		if (z.io.ops->ctx_alloc(z.io.impl, &ictx) ||
+		    z.io.ops->pasid_attach(z.io.impl, PASID, ictx))
+			abort();
+		mcc.domid = 1;
+		mcc.max_pages = 4 * NPAGES;
+		mcc.mapper = &xv_gmem_mapper_ops;
+		mcc.mapper_ctx = z.gm;
+		mcc.iommu = z.io;
+		mcc.iommu_ctx = ictx;
+		mcc.iova_base = 1ull << 32;
+		mcc.iova_size = 1ull << 24;
+		if (xv_mapcache_new(&mcc, &z.mc))
+			abort();
+		sc.pin_ops = &xv_mapcache_pin_ops;
+		sc.pin_ctx = z.mc;
+		/* Outside pins, both accesses, on the pages whose bit of
+		 * the second byte is clear: updates to them are the hit
+		 * path's case. */
+		for (unsigned int i = 0, m = byte(&in); i < NPAGES; i++) {
+			struct xv_pin pin;
+
+			for (unsigned int a = 0; a < 2; a++)
+				if (!(m >> (i % 8) & 1) &&
+				    xv_mapcache_pin_batch(z.mc, &z.page[i], 1,
+							  a ? XV_PIN_READWRITE
+							    : XV_PIN_READ,
+							  &pin) == 0)
+					z.held[a] |= 1u << i;
+		}
+	}
 	sc.max_tables = 2 + byte(&in) % 64;
 	sc.oos_disable = cfg & 0x10;
 	sc.oos_idle_syncs = 1 + (cfg >> 5);
 	if (xv_shadow_new(&sc, &z.sh))
 		abort();
 
+	/* Map cache mode starts from a valid path to a live L1 (pages 0-3,
+	 * data 6-11), which the input then rewrites: the hit path needs
+	 * live slots changing to pinned pages. */
+	if (z.mc) {
+		for (unsigned int l = 0; l < 3; l++)
+			xv_gmem_page(z.gm, z.page[l])[0] =
+			    xv_pte_guest_make(z.page[l + 1], 0);
+		for (unsigned int i = 0; i < 8; i++)
+			xv_gmem_page(z.gm, z.page[3])[pick_index((uint8_t)i)] =
+			    xv_pte_guest_make(z.page[6 + i % 6],
+					      i & 1 ? XV_PTE_W : 0);
+	}
 	/* The initial table set: n entries written anywhere. */
 	for (unsigned int n = byte(&in) % 64; n; n--) {
 		uint8_t p = byte(&in);
@@ -220,7 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				true);
 	z.root = z.page[0];
 	xv_shadow_set_root(z.sh, z.root);
-	check(&z, &in, true);
+	check(&z, true);
 
 	for (unsigned int steps = 0; in.n && steps < 64; steps++) {
 		uint8_t op = byte(&in);
@@ -279,10 +395,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    pick_entry(&z, &in);
 			break;
 		}
-		check(&z, &in, compare);
+		check(&z, compare);
 	}
 
 	xv_shadow_free(z.sh);
+	if (z.mc) {
+		struct xv_mapcache_stats ms;
+
+		for (unsigned int i = 0; i < NPAGES; i++)
+			for (unsigned int a = 0; a < 2; a++)
+				if (z.held[a] & 1u << i)
+					xv_mapcache_unpin_batch(
+					    z.mc, &z.page[i], 1,
+					    a ? XV_PIN_READWRITE : XV_PIN_READ);
+		xv_mapcache_get_stats(z.mc, &ms);
+		CHECK(ms.pinned == 0 && ms.bad_unpins == 0);
+		xv_mapcache_free(z.mc);
+		z.io.ops->pasid_detach(z.io.impl, PASID);
+		xv_iommu_soft_free(z.iosoft);
+	}
 	xv_gmem_get_counters(z.gm, &c);
 	CHECK(xv_gmem_live_pins(z.gm) == 0);
 	CHECK(c.pages_pinned == c.pages_unpinned);
