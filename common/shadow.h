@@ -91,7 +91,12 @@ typedef void (*xv_tlb_invalidate_fn)(void *ctx, uint64_t va, uint64_t len);
 
 struct xv_shadow_config {
 	struct xv_shadow_vgpu *vgpu;
-	/* Data pins are dropped by token when pin_ops has unpin_tokens. */
+	/*
+	 * Data pins are dropped by token when pin_ops has unpin_tokens. When
+	 * pin_ops is &xv_mapcache_pin_ops (pin_ctx the cache), updates take
+	 * pins on pages the cache already has pinned straight from its grant
+	 * index (mapcache-hit.h): the same pins, no call per page.
+	 */
 	const struct xv_pin_ops *pin_ops;
 	void *pin_ctx;
 	/* Fires on every change of a live shadow entry, before old pins are
