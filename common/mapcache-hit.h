@@ -11,19 +11,20 @@
  * a commit pass, then one unpin_tokens call. Per entry that was about 110
  * instructions, 18x a plain store loop (docs/pagetable.md, "Cost of an
  * update"). Most of that is staging, not work. When the pinner is this map
- * cache, the engine instead takes the common case, a page that is ALREADY
- * pinned (refs > 0) and found in the grant index, in the same loop that
- * compares and stores the entry: two loads, a refcount increment, no call.
- * Whatever is not that case (a miss, an unused entry that must leave the
- * LRU, an address only the hash table has, a refcount near overflow) goes
- * through pin_batch as before.
+ * cache, the engine instead takes the common case, a page the cache has
+ * mapped and finds in its grant index, in the same loop that compares and
+ * stores the entry: for a pinned page two loads and a refcount increment,
+ * no call; for a cached but unused one, a call that takes it off the LRU.
+ * Whatever is not that case (a miss, an address only the hash table has,
+ * a refcount at its limit) goes through pin_batch as before.
  *
  * The pin contract is unchanged: a pin taken here is an ordinary pin of
  * the cache, named by the same token (the entry's address) and dropped by
  * xv_mc_unpin or by unpin_tokens. Taking a reference on an entry that is
  * already referenced changes no other state of the cache (it is not on the
- * LRU, nothing is mapped), which is why the hit path can live outside
- * mapcache.c. Threads: the ring worker's, as for every cache call.
+ * LRU, nothing is mapped), which is why that part can be inline here; the
+ * LRU stays mapcache.c's. Threads: the ring worker's, as for every cache
+ * call.
  */
 #ifndef XV_MAPCACHE_HIT_H
 #define XV_MAPCACHE_HIT_H
@@ -46,6 +47,10 @@
  * mask: frame bits of a gref below XV_MC_GREFS, page offset zero. */
 #define XV_MC_ADDR_MASK \
 	(((uint64_t)XV_MC_GREFS << XV_PAGE_SHIFT) - XV_PAGE_SIZE)
+/* Every entry's IOVA is 4 KiB aligned and below this: the frame field of a
+ * shadow entry (pt.h, bits 12..51). The cache refuses a miss whose IOVA
+ * would not fit, so a hit needs no check. */
+#define XV_MC_IOVA_LIMIT (1ull << 52)
 /* The most references an entry may hold: refs in [1, XV_MC_REFS_MAX]
  * leaves room for one more batch. */
 #define XV_MC_REFS_MAX (UINT32_MAX - XV_PIN_BATCH_MAX)
@@ -73,8 +78,11 @@ struct xv_mc_hits {
 
 /* Fill h for mc (the directory never moves during mc's life). */
 void xv_mapcache_hits_init(struct xv_mapcache *mc, struct xv_mc_hits *h);
-/* Count n pins taken with xv_mc_pin_hit in the cache's statistics. */
+/* Count n pins taken with xv_mc_pin_hit_gref in the cache's statistics. */
 void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n);
+/* Take the first pin on e, a cached but unused entry (refs 0): it leaves
+ * the LRU. Out of line: it touches the list. */
+void xv_mapcache_pin_unused(struct xv_mapcache *mc, struct xv_mc_entry *e);
 
 /* The grant index's entry for gref (< XV_MC_GREFS), access index a
  * (READ 0, READWRITE 1), or NULL: then only the hash table may know. */
@@ -106,17 +114,26 @@ static inline bool xv_mc_pinned_room(const struct xv_mc_entry *e)
 
 /*
  * Take one pin on the page of grant reference gref (< XV_MC_GREFS) with
- * access index a if it is in the grant index and already pinned; else
- * NULL and nothing changed. The pin's token is the entry.
+ * access index a if the grant index has its entry: pinned already (one
+ * more reference, inline) or cached but unused (off the LRU); else NULL
+ * and nothing changed (not in the index, or a refcount at its limit).
+ * Between calls every entry is mapped, so either is a hit: no mapper
+ * call, no eviction. The pin's token is the entry.
  */
 static inline struct xv_mc_entry *
 xv_mc_pin_hit_gref(const struct xv_mc_hits *h, uint32_t gref, unsigned int a)
 {
 	struct xv_mc_entry *e = xv_mc_index_gref(h->dir, gref, a);
 
-	if (!e || !xv_mc_pinned_room(e))
+	if (!e)
 		return NULL;
-	e->refs++;
+	if (xv_likely(xv_mc_pinned_room(e))) {
+		e->refs++;
+		return e;
+	}
+	if (e->refs)
+		return NULL; /* at the limit */
+	xv_mapcache_pin_unused(h->mc, e);
 	return e;
 }
 

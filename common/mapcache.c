@@ -423,6 +423,13 @@ static int map_misses(struct xv_mapcache *mc, unsigned int nmiss,
 	if (rc)
 		goto out;
 	have_iova = true;
+	/* Every entry's IOVA fits a shadow entry (mapcache-hit.h), so the
+	 * engine's hit path need not check it. A window past it is a
+	 * configuration error of the backend. */
+	if (base + ((uint64_t)nmiss << XV_PAGE_SHIFT) > XV_MC_IOVA_LIMIT) {
+		rc = -ERANGE;
+		goto out;
+	}
 
 	rc = mc->cfg.mapper->map_batch(mc->cfg.mapper_ctx, mc->cfg.domid,
 				       mc->miss_gaddr, nmiss, access,
@@ -723,6 +730,15 @@ void xv_mapcache_hits_init(struct xv_mapcache *mc, struct xv_mc_hits *h)
 void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n)
 {
 	mc->st.hits += n;
+}
+
+void xv_mapcache_pin_unused(struct xv_mapcache *mc, struct xv_mc_entry *e)
+{
+	/* Between calls an entry with refs 0 is mapped and on the LRU. */
+	if (e->prev)
+		lru_unlink(mc, e);
+	e->refs = 1;
+	mc->npinned++;
 }
 
 /* ---- life cycle, queries ------------------------------------------------- */

@@ -94,7 +94,12 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
  */
 void xv_mapcache_free(struct xv_mapcache *mc);
 
-/* The same operations as xv_mapcache_pin_ops, typed. */
+/*
+ * The same operations as xv_mapcache_pin_ops, typed. pin_batch fails as
+ * pin.h says, and also with -ERANGE when a miss would get an IOVA of 2^52
+ * or more, which no shadow entry can hold (a window configured past it),
+ * and -EIO when the mapper broke its contract.
+ */
 int xv_mapcache_pin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			  unsigned int n, enum xv_pin_access access,
 			  struct xv_pin *out);

@@ -28,6 +28,9 @@
 #include "compiler.h"
 #include "mapcache-hit.h"
 
+_Static_assert(((XV_MC_IOVA_LIMIT - 1) & ~(XV_PTE_FRAME_MASK | 0xfffull)) == 0,
+	       "a map cache IOVA fits the frame field of a shadow entry");
+
 enum slot_state {
 	SLOT_ABSENT = 0,    /* guest entry not present: shadow entry 0 */
 	SLOT_LIVE,	    /* shadowed: pinned leaf or child node */
@@ -577,12 +580,11 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 			    &h,
 			    (uint32_t)((g & XV_MC_ADDR_MASK) >> XV_PAGE_SHIFT),
 			    (unsigned int)(g >> 1) & 1);
-		if (xv_unlikely(!e || (e->iova & ~XV_PTE_FRAME_MASK))) {
-			if (e)
-				e->refs--; /* ours; the queue refuses it */
+		if (xv_unlikely(!e)) {
 			defer[nd++] = (uint16_t)i;
 			continue;
 		}
+		/* The IOVA has frame bits only (XV_MC_IOVA_LIMIT). */
 		ent = e->iova | (g & XV_PTE_LEAF_FLAGS);
 		o = (struct xv_mc_entry *)(uintptr_t)pinned[i];
 		pinned[i] = (uint64_t)(uintptr_t)e;

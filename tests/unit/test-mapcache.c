@@ -167,7 +167,8 @@ static struct xv_iommu_ops shim_ops;
 static xv_iommu_ctx_t ictx;
 static uint64_t space_pages = 64 * MiB / XV_PAGE_SIZE;
 
-static struct xv_mapcache *mk_space(uint32_t quota, uint64_t iova_pages)
+static struct xv_mapcache *mk_space_at(uint32_t quota, xv_iova_t base,
+				       uint64_t iova_pages)
 {
 	struct xv_mapcache_config cfg = {0};
 	struct xv_mapcache *mc = NULL;
@@ -191,10 +192,9 @@ static struct xv_mapcache *mk_space(uint32_t quota, uint64_t iova_pages)
 	CU_ASSERT_EQUAL_FATAL(xv_iommu_soft_ops.ctx_alloc(soft, &ictx), 0);
 	CU_ASSERT_EQUAL_FATAL(xv_iommu_soft_ops.pasid_attach(soft, PASID, ictx),
 			      0);
-	/* 1 MiB base: 2 MiB alignment cannot come for free. */
 	space_pages = iova_pages;
 	CU_ASSERT_EQUAL_FATAL(
-	    xv_iova_space_new(1 * MiB, iova_pages * XV_PAGE_SIZE, &space), 0);
+	    xv_iova_space_new(base, iova_pages * XV_PAGE_SIZE, &space), 0);
 
 	cfg.domid = 7;
 	cfg.max_pages = quota;
@@ -205,6 +205,12 @@ static struct xv_mapcache *mk_space(uint32_t quota, uint64_t iova_pages)
 	cfg.iova_space = space;
 	CU_ASSERT_EQUAL_FATAL(xv_mapcache_new(&cfg, &mc), 0);
 	return mc;
+}
+
+/* 1 MiB base: 2 MiB alignment cannot come for free. */
+static struct xv_mapcache *mk_space(uint32_t quota, uint64_t iova_pages)
+{
+	return mk_space_at(quota, 1 * MiB, iova_pages);
 }
 
 static struct xv_mapcache *mk(uint32_t quota)
@@ -665,6 +671,27 @@ static void test_iova_pressure_evicts(void)
 	done(mc);
 }
 
+/* An IOVA a shadow entry could not hold (2^52 and up) is refused. */
+static void test_iova_past_shadow_limit(void)
+{
+	/* Small runs come from the top of the space: past the limit. */
+	struct xv_mapcache *mc =
+	    mk_space_at(16, (1ull << 52) - 4 * XV_PAGE_SIZE, 8);
+	struct xv_mapcache_stats before;
+	xv_gaddr_t g[2];
+	struct xv_pin p[2];
+	uint64_t iova_free;
+
+	fill(g, 0, 2);
+	xv_mapcache_get_stats(mc, &before);
+	iova_free = xv_iova_free_pages(space);
+	CU_ASSERT_EQUAL(xv_mapcache_pin_batch(mc, g, 2, XV_PIN_READ, p),
+			-ERANGE);
+	CU_ASSERT_EQUAL(fm.map_calls, 0);
+	check_no_trace(mc, &before, iova_free, g, 2);
+	done(mc);
+}
+
 static void test_refcounts_exact(void)
 {
 	struct xv_mapcache *mc = mk(16);
@@ -1075,6 +1102,7 @@ static const struct xv_test_case mapcache_cases[] = {
     {"IOMMU failure mid-batch", test_iommu_failure_mid_batch},
     {"-ENOSPC when pins fill the quota", test_enospc_when_pinned_fill_quota},
     {"IOVA pressure evicts unused", test_iova_pressure_evicts},
+    {"IOVA past the shadow entry's reach", test_iova_past_shadow_limit},
     {"refcounts exact", test_refcounts_exact},
     {"drop unused and teardown", test_drop_unused_and_teardown},
     {"grant index: every kind of address", test_grant_index_kinds},
