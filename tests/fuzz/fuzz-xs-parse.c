@@ -8,17 +8,15 @@
  * the single-value parsers, then stand for the nodes of a frontend
  * directory and of a limit set. Whatever is accepted must satisfy the
  * protocol's bounds; a u32 accepted must print back to the same bytes.
- *
- * The fuzz rule links common/ and tests/lib only, so the xenstore sources
- * are compiled into this target directly.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xs-parse.c"
-#include "xs-path.c"
+#include "compiler.h"
+#include "xs-parse.h"
+#include "xs-path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
