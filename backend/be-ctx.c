@@ -444,6 +444,15 @@ static struct ctx_slot *live_slot(struct be_gpu *g, uint32_t handle)
 	return g->slot[handle - 1].live ? &g->slot[handle - 1] : NULL;
 }
 
+/* A live context with a root table: 0, -XV_ERR_NO_CONTEXT, -XV_ERR_NO_ROOT. */
+static int rooted_slot(struct be_gpu *g, uint32_t handle, struct ctx_slot **out)
+{
+	*out = live_slot(g, handle);
+	if (!*out)
+		return -XV_ERR_NO_CONTEXT;
+	return (*out)->root_set ? 0 : -XV_ERR_NO_ROOT;
+}
+
 static int errno_status(int rc)
 {
 	if (rc == -ENOMEM)
@@ -551,13 +560,11 @@ int be_ctx_set_root(struct be_gpu *g, uint32_t handle, uint64_t root)
 int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 		     uint64_t len)
 {
-	struct ctx_slot *s = live_slot(g, handle);
-	int rc;
+	struct ctx_slot *s;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	if (!s->root_set)
-		return -XV_ERR_NO_ROOT;
+	if (rc)
+		return rc;
 	rc = xv_shadow_update_range(s->sh, va, len);
 	publish(g);
 	if (rc == -EINVAL)
@@ -567,13 +574,11 @@ int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 
 int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 {
-	struct ctx_slot *s = live_slot(g, handle);
-	int rc;
+	struct ctx_slot *s;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	if (!s->root_set)
-		return -XV_ERR_NO_ROOT;
+	if (rc)
+		return rc;
 	rc = xv_shadow_resync(s->sh);
 	publish(g);
 	return rc ? errno_status(rc) : 0;
@@ -582,14 +587,13 @@ int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 int be_ctx_submit(struct be_gpu *g, uint32_t handle,
 		  const struct xv_req_submit *sub)
 {
-	struct ctx_slot *s = live_slot(g, handle);
+	struct ctx_slot *s;
 	void *buf = NULL;
-	int rc;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	rc = -XV_ERR_NO_ROOT;
-	if (!s->root_set)
+	if (rc == -XV_ERR_NO_CONTEXT)
+		return rc; /* the counters count submissions to live contexts */
+	if (rc)
 		goto out;
 	rc = be_submit_gather(g->mc, sub, &buf);
 	if (rc)
