@@ -71,24 +71,9 @@ int xv_fake_be_answer(struct xv_fake_be *fb, const struct xv_req *req,
 		      uint32_t generation, struct xv_rsp *rsp)
 {
 	switch (req->op) {
-	case XV_OP_QUERY_CAPS: {
-		struct xv_rsp_caps *c = &rsp->u.caps;
-		const struct xv_limits *l = &fb->params.limits;
-
-		c->max_contexts = l->max_contexts;
-		c->max_pinned_pages = l->max_pinned_pages;
-		c->pasid_width = l->pasid_width;
-		c->max_pasids = l->max_pasids;
-		c->max_queued_bytes = l->max_queued_bytes;
-		c->max_cmd_bytes = l->max_cmd_bytes;
-		c->ring_order_max = l->ring_order_max;
-		c->sched_weight = l->sched_weight;
-		c->features = fb->params.features;
-		c->oos_pages = l->oos_pages;
-		c->gpu_va_bits = XV_GPU_VA_BITS;
-		c->generation = generation;
+	case XV_OP_QUERY_CAPS:
+		xv_proto_caps(&fb->params, generation, &rsp->u.caps);
 		return 0;
-	}
 	case XV_OP_CFG_READ:
 		return xv_vcfg_read(fb->cfg, req->u.cfg.offset, req->u.cfg.size,
 				    &rsp->u.cfg_read.value);
