@@ -27,28 +27,14 @@
 #include "compiler.h"
 #include "fuzz-input.h"
 #include "proto.h"
+#include "xv-test.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_SENT  64u
 #define MAX_STEPS 256u
 
-static const struct xv_proto_params params = {
-    .limits =
-	{
-	    .max_contexts = 16,
-	    .max_pinned_pages = 1024,
-	    .pasid_width = 8,
-	    .max_pasids = 16,
-	    .max_queued_bytes = 1u << 20,
-	    .max_cmd_bytes = 1u << 16,
-	    .ring_order_max = 1,
-	    .sched_weight = 100,
-	    .features = XV_FEATURE_ALL,
-	    .oos_pages = 8,
-	},
-    .features = XV_FEATURE_ALL,
-};
+static struct xv_proto_params params; /* xv_test_limits(), every feature */
 
 /* The model: what was sent and what became of it. */
 enum sent_state { SENT_OUT, SENT_ABANDONED, SENT_TAKEN };
@@ -286,6 +272,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t bytes;
 	uint32_t start;
 
+	params.limits = xv_test_limits();
+	params.features = XV_FEATURE_ALL;
 	memset(&r, 0, sizeof(r));
 	xv_fuzz_in_init(&r.in, data, size);
 	order = xv_fuzz_u8(&r.in) & 1;

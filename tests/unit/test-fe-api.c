@@ -49,18 +49,7 @@ struct fake_be {
 static struct fake_be be;
 static struct xenvgpu *h;
 
-static const struct xv_limits test_limits = {
-    .max_contexts = 16,
-    .max_pinned_pages = 65536,
-    .pasid_width = 8,
-    .max_pasids = 16,
-    .max_queued_bytes = 16u << 20,
-    .max_cmd_bytes = 1u << 20,
-    .ring_order_max = 2,
-    .sched_weight = 100,
-    .features = XV_FEATURE_ALL,
-    .oos_pages = 64,
-};
+static struct xv_limits test_limits; /* xv_test_limits(), by setup_order */
 
 static void answer(void *arg, const struct xv_req *req)
 {
@@ -159,6 +148,7 @@ static void setup_order(unsigned int order, uint32_t features)
 {
 	memset(&be, 0, sizeof(be));
 	be.generation = 7;
+	test_limits = xv_test_limits();
 	xv_fake_be_open(&be.fb, &test_limits, order, features, &fake_ops, &be,
 			&h);
 }

@@ -240,18 +240,8 @@ static void test_dir_build(void)
 
 /* ---- an in-process backend ------------------------------------------------ */
 
-static const struct xv_limits test_limits = {
-    .max_contexts = 4,
-    .max_pinned_pages = 65536,
-    .pasid_width = 8,
-    .max_pasids = 2,
-    .max_queued_bytes = 16u << 20,
-    .max_cmd_bytes = 1u << 20,
-    .ring_order_max = 2,
-    .sched_weight = 100,
-    .features = XV_FEATURE_ALL,
-    .oos_pages = 64,
-};
+/* xv_test_limits() with room for 4 contexts and 2 PASIDs */
+static struct xv_limits test_limits;
 
 struct fake_ctx {
 	bool live;
@@ -437,6 +427,9 @@ static void api_begin(void)
 {
 	grants_reset();
 	memset(&be, 0, sizeof(be));
+	test_limits = xv_test_limits();
+	test_limits.max_contexts = 4;
+	test_limits.max_pasids = 2;
 	xv_fake_be_open(&be.fb, &test_limits, 0, XV_FEATURE_ALL, &fake_ops, &be,
 			&h);
 }

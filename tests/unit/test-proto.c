@@ -17,19 +17,7 @@
 static struct xv_proto_params params(void)
 {
 	struct xv_proto_params p = {
-	    .limits =
-		{
-		    .max_contexts = 16,
-		    .max_pinned_pages = 65536,
-		    .pasid_width = 8,
-		    .max_pasids = 16,
-		    .max_queued_bytes = 16u << 20,
-		    .max_cmd_bytes = 1u << 20,
-		    .ring_order_max = 2,
-		    .sched_weight = 100,
-		    .features = XV_FEATURE_ALL,
-		    .oos_pages = 64,
-		},
+	    .limits = xv_test_limits(),
 	    .features = XV_FEATURE_ALL,
 	};
 	return p;
