@@ -17,6 +17,7 @@
 #include "be-submit.h"
 #include "gpu-ref.h"
 #include "iommu-soft.h"
+#include "iommu-tables.h"
 #include "iova.h"
 #include "proto.h"
 #include "shadow.h"
@@ -127,6 +128,7 @@ struct be_gpu {
 	xv_iommu_ctx_t ictx;
 	bool have_ictx;
 	struct xv_iova_space *iova;
+	struct xv_iommu_tables tables; /* shadow tables: io, ictx, iova */
 	struct xv_mapcache *mc;
 	const struct xv_mapper_ops *mapper;
 	void *mapper_ctx;
@@ -179,51 +181,6 @@ static void fwd_unmap(void *ctx, void *const *pages, unsigned int n)
 }
 
 static const struct xv_mapper_ops fwd_mapper = {fwd_map, fwd_unmap};
-
-/* Shadow tables: private zeroed pages, mapped read-only for the device. */
-static int table_alloc(void *ctx, uint64_t **table, xv_iova_t *iova)
-{
-	struct be_gpu *g = ctx;
-	const struct xv_iommu *io = &g->dev->io;
-	struct xv_iommu_map m;
-	void *p = aligned_alloc(XV_PAGE_SIZE, XV_PAGE_SIZE);
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	memset(p, 0, XV_PAGE_SIZE);
-	rc = xv_iova_alloc(g->iova, 1, 0, iova);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	m.iova = *iova;
-	m.page = p;
-	m.flags = XV_IOMMU_READ;
-	rc = io->ops->map_batch(io->impl, g->ictx, &m, 1);
-	if (rc) {
-		xv_iova_free(g->iova, *iova, 1);
-		free(p);
-		return rc;
-	}
-	*table = p;
-	return 0;
-}
-
-static void table_free(void *ctx, uint64_t *table, xv_iova_t iova)
-{
-	struct be_gpu *g = ctx;
-	const struct xv_iommu *io = &g->dev->io;
-
-	/* the flush rule: unmap, flush, then reuse the IOVA and the page */
-	if (io->ops->unmap_batch(io->impl, g->ictx, &iova, 1) ||
-	    io->ops->flush(io->impl, g->ictx, iova, 1))
-		return; /* leaked: the device might still reach it */
-	xv_iova_free(g->iova, iova, 1);
-	free(table);
-}
-
-static const struct xv_shadow_table_ops table_ops = {table_alloc, table_free};
 
 static void publish(struct be_gpu *g)
 {
@@ -313,8 +270,11 @@ int be_gpu_new(const struct be_gpu_config *cfg, struct be_gpu **out)
 	if (rc)
 		goto out;
 	g->scratch_mapped = true;
-	sc.table_ops = &table_ops;
-	sc.table_ctx = g;
+	g->tables.io = *io;
+	g->tables.ctx = g->ictx;
+	g->tables.iova = g->iova;
+	sc.table_ops = &xv_iommu_table_ops;
+	sc.table_ctx = &g->tables;
 	sc.scratch_iova = g->scratch_iova;
 	sc.oos_pages = l->oos_pages;
 	rc = xv_shadow_vgpu_new(&sc, &g->svg);
