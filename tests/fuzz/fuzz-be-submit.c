@@ -47,8 +47,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NPAGES 64u
-/* Room for a chain of three directory pages. */
-#define MAX_PAGES     (2 * XV_DIR_GREFS_PER_PAGE + 8)
+/*
+ * Room for a chain of two directory pages (the second one short): every
+ * link of a chain, at half the copying a third page would cost.
+ */
+#define MAX_PAGES     (XV_DIR_GREFS_PER_PAGE + 8)
 #define MAX_CMD_BYTES (MAX_PAGES * XV_PAGE_SIZE)
 
 static struct xv_gmem *gm;
