@@ -118,11 +118,25 @@ $(SAN_BINS): $(B)/san/%: $(B)/san/%.o $(SAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(LDLIBS_T)
 
 # ---- libFuzzer targets (clang) --------------------------------------------
-FUZZFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
-             -fno-sanitize-recover=all $(CSTD) $(WARN)
-$(FUZZ_BINS): $(B)/fuzz/%: %.c $(COMMON_SRCS) $(TLIB_SRCS) $(HEADERS)
+# Every library is built again with clang, instrumented for coverage and
+# the sanitizers (build/fuzz/lib*.a), and each target links them as the
+# unit suites do, so a target reaches any part's code through its headers.
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZFLAGS := -g -O1 $(CSTD) $(WARN) -fno-strict-aliasing -ffp-contract=off
+FUZZ_LIBS := $(LIB_NAMES:%=$(B)/fuzz/lib%.a)
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) -o $@ $< $(COMMON_SRCS) $(TLIB_SRCS) \
+	$(CLANG) $(CPPFLAGS) $(FUZZFLAGS) $(FUZZ_SAN) \
+		-fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+define fuzz_lib_rule
+$(B)/fuzz/lib$(1).a: $$($(1)_SRCS:%.c=$(B)/fuzz/obj/%.o)
+	@mkdir -p $$(@D); rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LIB_NAMES),$(eval $(call fuzz_lib_rule,$(l))))
+$(FUZZ_BINS): $(B)/fuzz/%: $(B)/fuzz/obj/%.o $(FUZZ_LIBS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ \
 		$(LDLIBS_T)
 
 # ---- every header compiles on its own -------------------------------------

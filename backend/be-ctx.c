@@ -17,6 +17,7 @@
 #include "be-submit.h"
 #include "gpu-ref.h"
 #include "iommu-soft.h"
+#include "iommu-tables.h"
 #include "iova.h"
 #include "proto.h"
 #include "shadow.h"
@@ -127,6 +128,7 @@ struct be_gpu {
 	xv_iommu_ctx_t ictx;
 	bool have_ictx;
 	struct xv_iova_space *iova;
+	struct xv_iommu_tables tables; /* shadow tables: io, ictx, iova */
 	struct xv_mapcache *mc;
 	const struct xv_mapper_ops *mapper;
 	void *mapper_ctx;
@@ -179,51 +181,6 @@ static void fwd_unmap(void *ctx, void *const *pages, unsigned int n)
 }
 
 static const struct xv_mapper_ops fwd_mapper = {fwd_map, fwd_unmap};
-
-/* Shadow tables: private zeroed pages, mapped read-only for the device. */
-static int table_alloc(void *ctx, uint64_t **table, xv_iova_t *iova)
-{
-	struct be_gpu *g = ctx;
-	const struct xv_iommu *io = &g->dev->io;
-	struct xv_iommu_map m;
-	void *p = aligned_alloc(XV_PAGE_SIZE, XV_PAGE_SIZE);
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	memset(p, 0, XV_PAGE_SIZE);
-	rc = xv_iova_alloc(g->iova, 1, 0, iova);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	m.iova = *iova;
-	m.page = p;
-	m.flags = XV_IOMMU_READ;
-	rc = io->ops->map_batch(io->impl, g->ictx, &m, 1);
-	if (rc) {
-		xv_iova_free(g->iova, *iova, 1);
-		free(p);
-		return rc;
-	}
-	*table = p;
-	return 0;
-}
-
-static void table_free(void *ctx, uint64_t *table, xv_iova_t iova)
-{
-	struct be_gpu *g = ctx;
-	const struct xv_iommu *io = &g->dev->io;
-
-	/* the flush rule: unmap, flush, then reuse the IOVA and the page */
-	if (io->ops->unmap_batch(io->impl, g->ictx, &iova, 1) ||
-	    io->ops->flush(io->impl, g->ictx, iova, 1))
-		return; /* leaked: the device might still reach it */
-	xv_iova_free(g->iova, iova, 1);
-	free(table);
-}
-
-static const struct xv_shadow_table_ops table_ops = {table_alloc, table_free};
 
 static void publish(struct be_gpu *g)
 {
@@ -313,8 +270,11 @@ int be_gpu_new(const struct be_gpu_config *cfg, struct be_gpu **out)
 	if (rc)
 		goto out;
 	g->scratch_mapped = true;
-	sc.table_ops = &table_ops;
-	sc.table_ctx = g;
+	g->tables.io = *io;
+	g->tables.ctx = g->ictx;
+	g->tables.iova = g->iova;
+	sc.table_ops = &xv_iommu_table_ops;
+	sc.table_ctx = &g->tables;
 	sc.scratch_iova = g->scratch_iova;
 	sc.oos_pages = l->oos_pages;
 	rc = xv_shadow_vgpu_new(&sc, &g->svg);
@@ -444,6 +404,15 @@ static struct ctx_slot *live_slot(struct be_gpu *g, uint32_t handle)
 	return g->slot[handle - 1].live ? &g->slot[handle - 1] : NULL;
 }
 
+/* A live context with a root table: 0, -XV_ERR_NO_CONTEXT, -XV_ERR_NO_ROOT. */
+static int rooted_slot(struct be_gpu *g, uint32_t handle, struct ctx_slot **out)
+{
+	*out = live_slot(g, handle);
+	if (!*out)
+		return -XV_ERR_NO_CONTEXT;
+	return (*out)->root_set ? 0 : -XV_ERR_NO_ROOT;
+}
+
 static int errno_status(int rc)
 {
 	if (rc == -ENOMEM)
@@ -551,13 +520,11 @@ int be_ctx_set_root(struct be_gpu *g, uint32_t handle, uint64_t root)
 int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 		     uint64_t len)
 {
-	struct ctx_slot *s = live_slot(g, handle);
-	int rc;
+	struct ctx_slot *s;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	if (!s->root_set)
-		return -XV_ERR_NO_ROOT;
+	if (rc)
+		return rc;
 	rc = xv_shadow_update_range(s->sh, va, len);
 	publish(g);
 	if (rc == -EINVAL)
@@ -567,13 +534,11 @@ int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 
 int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 {
-	struct ctx_slot *s = live_slot(g, handle);
-	int rc;
+	struct ctx_slot *s;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	if (!s->root_set)
-		return -XV_ERR_NO_ROOT;
+	if (rc)
+		return rc;
 	rc = xv_shadow_resync(s->sh);
 	publish(g);
 	return rc ? errno_status(rc) : 0;
@@ -582,14 +547,13 @@ int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 int be_ctx_submit(struct be_gpu *g, uint32_t handle,
 		  const struct xv_req_submit *sub)
 {
-	struct ctx_slot *s = live_slot(g, handle);
+	struct ctx_slot *s;
 	void *buf = NULL;
-	int rc;
+	int rc = rooted_slot(g, handle, &s);
 
-	if (!s)
-		return -XV_ERR_NO_CONTEXT;
-	rc = -XV_ERR_NO_ROOT;
-	if (!s->root_set)
+	if (rc == -XV_ERR_NO_CONTEXT)
+		return rc; /* the counters count submissions to live contexts */
+	if (rc)
 		goto out;
 	rc = be_submit_gather(g->mc, sub, &buf);
 	if (rc)

@@ -139,21 +139,7 @@ uint32_t be_vgpu_generation(const struct be_vgpu *v)
 
 static int do_caps(struct be_vgpu *v, struct xv_rsp *rsp)
 {
-	const struct xv_limits *l = &v->params.limits;
-	struct xv_rsp_caps *c = &rsp->u.caps;
-
-	c->max_contexts = l->max_contexts;
-	c->max_pinned_pages = l->max_pinned_pages;
-	c->pasid_width = l->pasid_width;
-	c->max_pasids = l->max_pasids;
-	c->max_queued_bytes = l->max_queued_bytes;
-	c->max_cmd_bytes = l->max_cmd_bytes;
-	c->ring_order_max = l->ring_order_max;
-	c->sched_weight = l->sched_weight;
-	c->features = v->params.features;
-	c->oos_pages = l->oos_pages;
-	c->gpu_va_bits = XV_GPU_VA_BITS;
-	c->generation = v->generation;
+	xv_proto_caps(&v->params, v->generation, &rsp->u.caps);
 	v->reset_pending = false;
 	return 0;
 }

@@ -369,38 +369,13 @@ static size_t page_left(uint64_t va)
 	return PAGE - (size_t)(va & (PAGE - 1));
 }
 
-static int gpu_read(struct ref_ctx *c, uint64_t va, void *dst, size_t len,
-		    struct xv_gpu_fault *f)
+/*
+ * Copy len bytes between GPU VA va and dst (a read) or src (write), one
+ * page a time under the MMU lock, so an unmap between pages is seen.
+ */
+static int gpu_access(struct ref_ctx *c, uint64_t va, bool write, uint8_t *dst,
+		      const uint8_t *src, size_t len, struct xv_gpu_fault *f)
 {
-	uint8_t *d = dst, *host;
-	int rc = 0;
-
-	while (len) {
-		size_t n = len < page_left(va) ? len : page_left(va);
-
-		if (aborted(c))
-			return -ECANCELED;
-		pthread_mutex_lock(&c->mmu);
-		rc = translate(c, va, false, &host, f);
-		if (!rc) {
-			access_hook(c, va, false);
-			page_read(c, host, va & (PAGE - 1), d, n);
-		}
-		pthread_mutex_unlock(&c->mmu);
-		if (rc)
-			return rc;
-		STAT(c, bytes_read, n);
-		va += n;
-		d += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int gpu_write(struct ref_ctx *c, uint64_t va, const void *src,
-		     size_t len, struct xv_gpu_fault *f)
-{
-	const uint8_t *s = src;
 	uint8_t *host;
 	int rc = 0;
 
@@ -410,20 +385,40 @@ static int gpu_write(struct ref_ctx *c, uint64_t va, const void *src,
 		if (aborted(c))
 			return -ECANCELED;
 		pthread_mutex_lock(&c->mmu);
-		rc = translate(c, va, true, &host, f);
+		rc = translate(c, va, write, &host, f);
 		if (!rc) {
-			access_hook(c, va, true);
-			page_write(c, host, va & (PAGE - 1), s, n);
+			access_hook(c, va, write);
+			if (write)
+				page_write(c, host, va & (PAGE - 1), src, n);
+			else
+				page_read(c, host, va & (PAGE - 1), dst, n);
 		}
 		pthread_mutex_unlock(&c->mmu);
 		if (rc)
 			return rc;
-		STAT(c, bytes_written, n);
+		if (write) {
+			STAT(c, bytes_written, n);
+			src += n;
+		} else {
+			STAT(c, bytes_read, n);
+			dst += n;
+		}
 		va += n;
-		s += n;
 		len -= n;
 	}
 	return 0;
+}
+
+static int gpu_read(struct ref_ctx *c, uint64_t va, void *dst, size_t len,
+		    struct xv_gpu_fault *f)
+{
+	return gpu_access(c, va, false, dst, NULL, len, f);
+}
+
+static int gpu_write(struct ref_ctx *c, uint64_t va, const void *src,
+		     size_t len, struct xv_gpu_fault *f)
+{
+	return gpu_access(c, va, true, NULL, src, len, f);
 }
 
 /* ---- commands --------------------------------------------------------------- */

@@ -266,6 +266,18 @@ out:
 	return rc;
 }
 
+/* The context a map/unmap batch names, and its size checked; lock held. */
+static int batch_ctx(struct xv_iommu_soft *s, xv_iommu_ctx_t id, unsigned int n,
+		     struct soft_ctx **c)
+{
+	*c = ctx_get(s, id);
+	if (!*c)
+		return -ENOENT;
+	if (n == 0 || n > XV_IOMMU_BATCH_MAX)
+		return -EINVAL;
+	return 0;
+}
+
 static int soft_map_batch(void *iommu, xv_iommu_ctx_t id,
 			  const struct xv_iommu_map *m, unsigned int n)
 {
@@ -276,15 +288,9 @@ static int soft_map_batch(void *iommu, xv_iommu_ctx_t id,
 	int rc;
 
 	pthread_rwlock_wrlock(&s->lock);
-	c = ctx_get(s, id);
-	if (!c) {
-		rc = -ENOENT;
+	rc = batch_ctx(s, id, n, &c);
+	if (rc)
 		goto out;
-	}
-	if (n == 0 || n > XV_IOMMU_BATCH_MAX) {
-		rc = -EINVAL;
-		goto out;
-	}
 	/* Check everything before changing anything: all-or-nothing. */
 	for (i = 0; i < n; i++) {
 		uintptr_t pg = (uintptr_t)m[i].page;
@@ -342,15 +348,9 @@ static int soft_unmap_batch(void *iommu, xv_iommu_ctx_t id,
 	int rc;
 
 	pthread_rwlock_wrlock(&s->lock);
-	c = ctx_get(s, id);
-	if (!c) {
-		rc = -ENOENT;
+	rc = batch_ctx(s, id, n, &c);
+	if (rc)
 		goto out;
-	}
-	if (n == 0 || n > XV_IOMMU_BATCH_MAX) {
-		rc = -EINVAL;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		if (iova[i] & ~XV_PAGE_MASK) {
 			rc = -EINVAL;

@@ -658,14 +658,23 @@ static inline void unpin_entry(struct xv_mapcache *mc, struct xv_mc_entry *e)
 	}
 }
 
-void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
-			     unsigned int n, enum xv_pin_access access)
+/* An unpin call's batch size and access; bad ones unpin nothing. */
+static bool unpin_args_ok(struct xv_mapcache *mc, unsigned int n,
+			  enum xv_pin_access access)
 {
 	if (n > XV_PIN_BATCH_MAX ||
 	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
 		mc->st.bad_unpins += n;
-		return;
+		return false;
 	}
+	return true;
+}
+
+void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
+			     unsigned int n, enum xv_pin_access access)
+{
+	if (!unpin_args_ok(mc, n, access))
+		return;
 	for (unsigned int i = 0; i < n; i++) {
 		struct xv_mc_entry *e = NULL;
 
@@ -678,11 +687,8 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
 			      unsigned int n, enum xv_pin_access access)
 {
-	if (n > XV_PIN_BATCH_MAX ||
-	    (access != XV_PIN_READ && access != XV_PIN_READWRITE)) {
-		mc->st.bad_unpins += n;
+	if (!unpin_args_ok(mc, n, access))
 		return;
-	}
 	/* A token is the entry, alive while it holds the pin it names; its
 	 * key still says which access that pin was taken with. */
 	for (unsigned int i = 0; i < n; i++) {

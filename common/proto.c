@@ -452,6 +452,25 @@ int xv_proto_check_dir(const struct xv_gref_dir *dir, uint32_t remaining)
 	return 0;
 }
 
+void xv_proto_caps(const struct xv_proto_params *p, uint32_t generation,
+		   struct xv_rsp_caps *c)
+{
+	const struct xv_limits *l = &p->limits;
+
+	c->max_contexts = l->max_contexts;
+	c->max_pinned_pages = l->max_pinned_pages;
+	c->pasid_width = l->pasid_width;
+	c->max_pasids = l->max_pasids;
+	c->max_queued_bytes = l->max_queued_bytes;
+	c->max_cmd_bytes = l->max_cmd_bytes;
+	c->ring_order_max = l->ring_order_max;
+	c->sched_weight = l->sched_weight;
+	c->features = p->features;
+	c->oos_pages = l->oos_pages;
+	c->gpu_va_bits = XV_GPU_VA_BITS;
+	c->generation = generation;
+}
+
 /* ---- responses and events ------------------------------------------------- */
 
 static int check_caps(const struct xv_rsp_caps *c)

@@ -98,6 +98,10 @@ int xv_proto_check_req(const struct xv_req *req,
  */
 int xv_proto_check_dir(const struct xv_gref_dir *dir, uint32_t remaining);
 
+/* The QUERY_CAPS answer for these params and device generation. */
+void xv_proto_caps(const struct xv_proto_params *p, uint32_t generation,
+		   struct xv_rsp_caps *c);
+
 /* ---- frontend: output of a possibly hostile backend ---------------------- */
 
 /*

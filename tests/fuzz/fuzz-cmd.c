@@ -13,31 +13,23 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "fuzz-input.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                     \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);               \
-			abort();                                          \
-		}                                                         \
-	} while (0)
 
 #define TOP (1ull << XV_GPU_VA_BITS)
 
 static void require_range(uint64_t va, uint64_t bytes, uint64_t align)
 {
-	require(bytes > 0);
-	require(va < TOP && bytes <= TOP - va);
-	require((va & (align - 1)) == 0);
+	xv_require(bytes > 0);
+	xv_require(va < TOP && bytes <= TOP - va);
+	xv_require((va & (align - 1)) == 0);
 }
 
 static void require_apart(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-	require(a + alen <= b || b + blen <= a);
+	xv_require(a + alen <= b || b + blen <= a);
 }
 
 static void check_accepted(const uint8_t *buf, size_t len,
@@ -48,26 +40,27 @@ static void check_accepted(const uint8_t *buf, size_t len,
 	union xv_cmd c;
 
 	while (off < len) {
-		require(xv_cmd_decode(buf, len, off, &c, &size) == 0);
-		require(size == xv_cmd_size(c.hdr.opcode) && size % 8 == 0);
-		require(c.hdr.opcode != 0 &&
-			c.hdr.opcode < XV_CMD_OP_PRIV_FIRST);
-		require(c.hdr.reserved == 0);
+		xv_require(xv_cmd_decode(buf, len, off, &c, &size) == 0);
+		xv_require(size == xv_cmd_size(c.hdr.opcode) && size % 8 == 0);
+		xv_require(c.hdr.opcode != 0 &&
+			   c.hdr.opcode < XV_CMD_OP_PRIV_FIRST);
+		xv_require(c.hdr.reserved == 0);
 		switch (c.hdr.opcode) {
 		case XV_CMD_OP_FILL:
 			require_range(c.fill.va, c.fill.bytes, 4);
-			require(c.fill.bytes <= XV_CMD_MAX_BYTES);
-			require(c.fill.bytes % 4 == 0 && c.fill.reserved == 0);
+			xv_require(c.fill.bytes <= XV_CMD_MAX_BYTES);
+			xv_require(c.fill.bytes % 4 == 0 &&
+				   c.fill.reserved == 0);
 			break;
 		case XV_CMD_OP_COPY:
-			require(c.copy.bytes <= XV_CMD_MAX_BYTES);
+			xv_require(c.copy.bytes <= XV_CMD_MAX_BYTES);
 			require_range(c.copy.src, c.copy.bytes, 1);
 			require_range(c.copy.dst, c.copy.bytes, 1);
 			require_apart(c.copy.src, c.copy.bytes, c.copy.dst,
 				      c.copy.bytes);
 			break;
 		case XV_CMD_OP_SAXPY:
-			require(c.saxpy.n <= XV_CMD_SAXPY_MAX_N);
+			xv_require(c.saxpy.n <= XV_CMD_SAXPY_MAX_N);
 			require_range(c.saxpy.x, 4ull * c.saxpy.n, 4);
 			require_range(c.saxpy.y, 4ull * c.saxpy.n, 4);
 			require_apart(c.saxpy.x, 4ull * c.saxpy.n, c.saxpy.y,
@@ -78,9 +71,9 @@ static void check_accepted(const uint8_t *buf, size_t len,
 			uint64_t m = c.matmul.m, nn = c.matmul.n,
 				 k = c.matmul.k;
 
-			require(m <= XV_CMD_MATMUL_MAX_DIM &&
-				nn <= XV_CMD_MATMUL_MAX_DIM &&
-				k <= XV_CMD_MATMUL_MAX_DIM);
+			xv_require(m <= XV_CMD_MATMUL_MAX_DIM &&
+				   nn <= XV_CMD_MATMUL_MAX_DIM &&
+				   k <= XV_CMD_MATMUL_MAX_DIM);
 			require_range(c.matmul.a, 4 * m * k, 4);
 			require_range(c.matmul.b, 4 * k * nn, 4);
 			require_range(c.matmul.c, 4 * m * nn, 4);
@@ -88,7 +81,7 @@ static void check_accepted(const uint8_t *buf, size_t len,
 				      4 * m * k);
 			require_apart(c.matmul.c, 4 * m * nn, c.matmul.b,
 				      4 * k * nn);
-			require(c.matmul.reserved == 0);
+			xv_require(c.matmul.reserved == 0);
 			compute++;
 			break;
 		}
@@ -102,14 +95,14 @@ static void check_accepted(const uint8_t *buf, size_t len,
 		case XV_CMD_OP_FLUSH:
 			break;
 		default:
-			require(!"unknown opcode accepted");
+			xv_require(!"unknown opcode accepted");
 		}
 		off += size;
 		n++;
 	}
-	require(off == len);
-	require(n == s->commands && compute == s->compute);
-	require(n <= XV_CMD_MAX_COMMANDS && s->work <= XV_CMD_MAX_WORK);
+	xv_require(off == len);
+	xv_require(n == s->commands && compute == s->compute);
+	xv_require(n <= XV_CMD_MAX_COMMANDS && s->work <= XV_CMD_MAX_WORK);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -128,12 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		check_accepted(buf, size, &s);
 	} else {
-		require(xv_proto_status_known(rc));
-		require(rc == -XV_ERR_SUBMIT_EMPTY ||
-			(rc <= -XV_ERR_CMD_TRUNCATED &&
-			 rc >= -XV_ERR_CMD_WORK_LIMIT));
-		require(size == 0 || s.offset < size);
-		require(s.offset % 8 == 0);
+		xv_require(xv_proto_status_known(rc));
+		xv_require(rc == -XV_ERR_SUBMIT_EMPTY ||
+			   (rc <= -XV_ERR_CMD_TRUNCATED &&
+			    rc >= -XV_ERR_CMD_WORK_LIMIT));
+		xv_require(size == 0 || s.offset < size);
+		xv_require(s.offset % 8 == 0);
 	}
 	free(buf);
 	return 0;

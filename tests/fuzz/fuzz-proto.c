@@ -12,18 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-input.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                     \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);               \
-			abort();                                          \
-		}                                                         \
-	} while (0)
 
 struct input {
 	const uint8_t *p;
@@ -51,9 +43,9 @@ static uint32_t take_u32(struct input *in)
 
 static void check_code(int rc)
 {
-	require(rc <= 0);
+	xv_require(rc <= 0);
 	if (rc)
-		require(strcmp(xv_proto_strerror(rc), "unknown error") != 0);
+		xv_require(strcmp(xv_proto_strerror(rc), "unknown error") != 0);
 }
 
 static void check_accepted_req(const struct xv_req *r,
@@ -64,49 +56,49 @@ static void check_accepted_req(const struct xv_req *r,
 	case XV_OP_CFG_READ:
 	case XV_OP_CFG_WRITE:
 	case XV_OP_CTX_CREATE:
-		require(r->ctx == 0);
+		xv_require(r->ctx == 0);
 		break;
 	default:
-		require(r->ctx >= 1 && r->ctx <= p->limits.max_contexts);
+		xv_require(r->ctx >= 1 && r->ctx <= p->limits.max_contexts);
 	}
 	if (r->op == XV_OP_CFG_READ || r->op == XV_OP_CFG_WRITE) {
 		const struct xv_req_cfg *c = &r->u.cfg;
 
-		require(c->size == 1 || c->size == 2 || c->size == 4);
-		require(c->offset % c->size == 0);
-		require((uint64_t)c->offset + c->size <= XV_CFG_SPACE_SIZE);
+		xv_require(c->size == 1 || c->size == 2 || c->size == 4);
+		xv_require(c->offset % c->size == 0);
+		xv_require((uint64_t)c->offset + c->size <= XV_CFG_SPACE_SIZE);
 	}
 	if (r->op == XV_OP_CTX_CREATE) {
 		uint32_t f = r->u.ctx_create.flags;
 
-		require(!(f & ~XV_CTX_FLAG_ALL));
-		require(!(f & XV_CTX_FLAG_NOSNOOP) ||
-			(p->features & XV_FEATURE_NOSNOOP));
+		xv_require(!(f & ~XV_CTX_FLAG_ALL));
+		xv_require(!(f & XV_CTX_FLAG_NOSNOOP) ||
+			   (p->features & XV_FEATURE_NOSNOOP));
 	}
 	if (r->op == XV_OP_PT_UPDATE) {
 		const struct xv_req_pt_update *u = &r->u.pt_update;
 
-		require(u->length > 0);
-		require(u->gpu_va < (1ull << XV_GPU_VA_BITS));
-		require(u->length <= (1ull << XV_GPU_VA_BITS) - u->gpu_va);
+		xv_require(u->length > 0);
+		xv_require(u->gpu_va < (1ull << XV_GPU_VA_BITS));
+		xv_require(u->length <= (1ull << XV_GPU_VA_BITS) - u->gpu_va);
 	}
 	if (r->op == XV_OP_SUBMIT) {
 		const struct xv_req_submit *s = &r->u.submit;
 		uint32_t pages = xv_proto_submit_pages(s->cmd_bytes);
 
-		require(s->fence != 0);
-		require(s->cmd_bytes >= 1 &&
-			s->cmd_bytes <= p->limits.max_cmd_bytes);
-		require(pages >= 1 && pages <= xv_proto_submit_pages(
-						   p->limits.max_cmd_bytes));
+		xv_require(s->fence != 0);
+		xv_require(s->cmd_bytes >= 1 &&
+			   s->cmd_bytes <= p->limits.max_cmd_bytes);
+		xv_require(pages >= 1 && pages <= xv_proto_submit_pages(
+						      p->limits.max_cmd_bytes));
 		if (pages <= XV_SUBMIT_INLINE_GREFS) {
-			require(s->gref_directory == 0);
-			require(s->nr_inline == pages);
+			xv_require(s->gref_directory == 0);
+			xv_require(s->nr_inline == pages);
 			for (uint32_t i = 0; i < XV_SUBMIT_INLINE_GREFS; i++)
-				require((s->gref[i] != 0) == (i < pages));
+				xv_require((s->gref[i] != 0) == (i < pages));
 		} else {
-			require(s->gref_directory != 0);
-			require(s->nr_inline == 0);
+			xv_require(s->gref_directory != 0);
+			xv_require(s->nr_inline == 0);
 		}
 	}
 }
@@ -183,19 +175,19 @@ static void walk_dir(struct input *in, uint32_t total, bool shape)
 		rc = xv_proto_check_dir(page, remaining);
 		check_code(rc);
 		if (rc) {
-			require(xv_proto_status_known(rc));
+			xv_require(xv_proto_status_known(rc));
 			break;
 		}
 		visited++;
-		require(page->num_grefs >= 1 &&
-			page->num_grefs <= XV_DIR_GREFS_PER_PAGE);
-		require(page->num_grefs <= remaining);
+		xv_require(page->num_grefs >= 1 &&
+			   page->num_grefs <= XV_DIR_GREFS_PER_PAGE);
+		xv_require(page->num_grefs <= remaining);
 		remaining -= page->num_grefs;
-		require((page->gref_dir_next_page == 0) == (remaining == 0));
-		require(remaining == 0 ||
-			page->num_grefs == XV_DIR_GREFS_PER_PAGE);
-		require(visited <= xv_proto_dir_pages(total) ||
-			total <= XV_SUBMIT_INLINE_GREFS);
+		xv_require((page->gref_dir_next_page == 0) == (remaining == 0));
+		xv_require(remaining == 0 ||
+			   page->num_grefs == XV_DIR_GREFS_PER_PAGE);
+		xv_require(visited <= xv_proto_dir_pages(total) ||
+			   total <= XV_SUBMIT_INLINE_GREFS);
 	}
 	free(page);
 }
@@ -219,14 +211,15 @@ static void check_rsp(struct input *in, const struct xv_req *sent,
 	rc = xv_proto_check_rsp(r, sent, p);
 	check_code(rc);
 	if (rc == 0) {
-		require(r->id == sent->id && r->op == sent->op);
-		require(xv_proto_status_known(r->status));
+		xv_require(r->id == sent->id && r->op == sent->op);
+		xv_require(xv_proto_status_known(r->status));
 		if (r->status == 0 && r->op == XV_OP_CTX_CREATE) {
-			require(r->u.ctx_create.ctx >= 1 &&
-				r->u.ctx_create.ctx <= p->limits.max_contexts);
-			require(r->u.ctx_create.vpasid >= 1 &&
-				r->u.ctx_create.vpasid <
-				    (1u << p->limits.pasid_width));
+			xv_require(r->u.ctx_create.ctx >= 1 &&
+				   r->u.ctx_create.ctx <=
+				       p->limits.max_contexts);
+			xv_require(r->u.ctx_create.vpasid >= 1 &&
+				   r->u.ctx_create.vpasid <
+				       (1u << p->limits.pasid_width));
 		}
 	}
 	free(r);
@@ -243,7 +236,7 @@ static void check_evt_page(struct input *in, const struct xv_proto_params *p)
 	take(in, pg, sizeof(*pg));
 	prod = pg->in_prod; /* read once: this is the frontend's copy */
 	if (xv_proto_check_evt_idx(prod, cons) == 0) {
-		require(prod - cons <= XV_EVT_RING_LEN);
+		xv_require(prod - cons <= XV_EVT_RING_LEN);
 		for (; cons != prod; cons++) {
 			struct xv_evt *e = malloc(sizeof(*e));
 			int rc;
@@ -254,11 +247,11 @@ static void check_evt_page(struct input *in, const struct xv_proto_params *p)
 			rc = xv_proto_check_evt(e, p);
 			check_code(rc);
 			if (rc == 0 && e->type != XV_EVT_DEVICE_RESET)
-				require(e->ctx >= 1 &&
-					e->ctx <= p->limits.max_contexts);
+				xv_require(e->ctx >= 1 &&
+					   e->ctx <= p->limits.max_contexts);
 			if (rc == 0 && e->type == XV_EVT_GPU_FAULT)
-				require(e->u.gpu_fault.gpu_va <
-					(1ull << XV_GPU_VA_BITS));
+				xv_require(e->u.gpu_fault.gpu_va <
+					   (1ull << XV_GPU_VA_BITS));
 			free(e);
 		}
 	}
@@ -292,7 +285,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0)
 		check_accepted_req(req, &p);
 	else
-		require(xv_proto_status_known(rc));
+		xv_require(xv_proto_status_known(rc));
 
 	check_rsp(&in, req, &p, knobs[3] & 0x10);
 

@@ -8,28 +8,18 @@
  * the single-value parsers, then stand for the nodes of a frontend
  * directory and of a limit set. Whatever is accepted must satisfy the
  * protocol's bounds; a u32 accepted must print back to the same bytes.
- *
- * The fuzz rule links common/ and tests/lib only, so the xenstore sources
- * are compiled into this target directly.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xs-parse.c"
-#include "xs-path.c"
+#include "compiler.h"
+#include "fuzz-input.h"
+#include "xs-parse.h"
+#include "xs-path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define require(cond)                                                     \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			fprintf(stderr, "invariant failed: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);               \
-			abort();                                          \
-		}                                                         \
-	} while (0)
 
 #define MAX_VALUES 24
 
@@ -86,7 +76,7 @@ static void check_u32(const char *s, size_t len)
 	if (xv_xs_parse_u32(s, len, 0, UINT32_MAX, &v) == 0) {
 		int n = snprintf(back, sizeof(back), "%u", v);
 
-		require((size_t)n == len && memcmp(back, s, len) == 0);
+		xv_require((size_t)n == len && memcmp(back, s, len) == 0);
 	}
 }
 
@@ -99,15 +89,15 @@ static void check_singles(const char *s, size_t len)
 
 	check_u32(s, len);
 	if (xv_xs_parse_state(s, len, &st) == 0)
-		require(st <= 8);
+		xv_require(st <= 8);
 	if (xv_xs_parse_bool(s, len, &b) == 0)
-		require(len == 1);
+		xv_require(len == 1);
 	if (xv_xs_parse_gref(s, len, &g) == 0)
-		require(g != 0);
+		xv_require(g != 0);
 	if (xv_xs_parse_string(s, len, XV_XS_STR_MAX, out, sizeof(out)) == 0)
-		require(strlen(out) == len);
+		xv_require(strlen(out) == len);
 	if (xv_xs_parse_profile(s, len, out, sizeof(out)) == 0)
-		require(strlen(out) == len && len <= XV_XS_PROFILE_MAX);
+		xv_require(strlen(out) == len && len <= XV_XS_PROFILE_MAX);
 }
 
 static void check_paths(const char *s, size_t len)
@@ -122,9 +112,9 @@ static void check_paths(const char *s, size_t len)
 	xv_xs_backend_root(root, sizeof(root), 0);
 	snprintf(path, sizeof(path), "%s/%.*s", root, (int)len, s);
 	if (xv_xs_split_backend_path(path, root, &d, &n, &only, &tail) == 0) {
-		require(d <= XV_XS_DOMID_MAX);
-		require(only || n <= XV_XS_DEVID_MAX);
-		require(tail >= path && tail <= path + strlen(path));
+		xv_require(d <= XV_XS_DOMID_MAX);
+		xv_require(only || n <= XV_XS_DEVID_MAX);
+		xv_require(tail >= path && tail <= path + strlen(path));
 	}
 }
 
@@ -173,22 +163,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dir.out = 0;
 	bad = NULL;
 	if (xv_xs_read_front_info(&rd, offered, maxo, &fi, &bad) == 0) {
-		require(fi.version == XV_PROTOCOL_VERSION_INT);
-		require((fi.features & ~offered) == 0);
-		require(fi.ring_order <= maxo &&
-			fi.ring_order <= XV_RING_ORDER_MAX);
-		require(fi.ring_order == 0 ||
-			(fi.features & XV_FEATURE_MULTI_PAGE_RING));
-		require(fi.nr_ring_refs == 1u << fi.ring_order);
+		xv_require(fi.version == XV_PROTOCOL_VERSION_INT);
+		xv_require((fi.features & ~offered) == 0);
+		xv_require(fi.ring_order <= maxo &&
+			   fi.ring_order <= XV_RING_ORDER_MAX);
+		xv_require(fi.ring_order == 0 ||
+			   (fi.features & XV_FEATURE_MULTI_PAGE_RING));
+		xv_require(fi.nr_ring_refs == 1u << fi.ring_order);
 		for (unsigned int i = 0; i < fi.nr_ring_refs; i++)
-			require(fi.ring_ref[i] != 0);
-		require(fi.evt_ring_ref != 0 && fi.evtchn != 0 &&
-			fi.evtchn <= INT32_MAX);
-		require(bad == NULL);
+			xv_require(fi.ring_ref[i] != 0);
+		xv_require(fi.evt_ring_ref != 0 && fi.evtchn != 0 &&
+			   fi.evtchn <= INT32_MAX);
+		xv_require(bad == NULL);
 	} else {
-		require(bad != NULL);
+		xv_require(bad != NULL);
 	}
-	require(dir.out == 0);
+	xv_require(dir.out == 0);
 
 	/* The same values as a limit set. */
 	{
@@ -199,12 +189,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dir.names = names;
 		dir.nr_names = xv_xs_nr_limit_fields;
 		if (xv_xs_read_limits(&rd, &lim, &bad) == 0) {
-			require(xv_xs_check_limits(&lim, NULL) == 0);
-			require(lim.pasid_width >= 1 && lim.pasid_width <= 20);
-			require(lim.ring_order_max <= XV_RING_ORDER_MAX);
-			require((lim.features & ~XV_FEATURE_ALL) == 0);
+			xv_require(xv_xs_check_limits(&lim, NULL) == 0);
+			xv_require(lim.pasid_width >= 1 &&
+				   lim.pasid_width <= 20);
+			xv_require(lim.ring_order_max <= XV_RING_ORDER_MAX);
+			xv_require((lim.features & ~XV_FEATURE_ALL) == 0);
 		}
-		require(dir.out == 0);
+		xv_require(dir.out == 0);
 	}
 
 	for (unsigned int i = 0; i < vals.nr; i++)

@@ -10,6 +10,8 @@
 
 #include <CUnit/Basic.h>
 
+#include "vgpuif.h"
+
 int xv_test_main(const struct xv_test_suite *const *suites)
 {
 	unsigned int failures;
@@ -85,4 +87,21 @@ unsigned long xv_test_steps(unsigned long dflt)
 	const char *env = getenv("XV_STEPS");
 
 	return env && *env ? strtoul(env, NULL, 0) : dflt;
+}
+
+struct xv_limits xv_test_limits(void)
+{
+	struct xv_limits l = {
+	    .max_contexts = 16,
+	    .max_pinned_pages = 65536,
+	    .pasid_width = 8,
+	    .max_pasids = 16,
+	    .max_queued_bytes = 16u << 20,
+	    .max_cmd_bytes = 1u << 20,
+	    .ring_order_max = 2,
+	    .sched_weight = 100,
+	    .features = XV_FEATURE_ALL,
+	    .oos_pages = 64,
+	};
+	return l;
 }

@@ -17,6 +17,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "limits.h"
+
 struct xv_test_case {
 	const char *name;
 	void (*fn)(void);
@@ -31,6 +33,14 @@ struct xv_test_suite {
 
 /* Run the NULL-terminated list of suites; returns the process exit code. */
 int xv_test_main(const struct xv_test_suite *const *suites);
+
+/*
+ * A mid-range limit set every check accepts (xv_proto, xenstore): 16
+ * contexts and PASIDs of 8 bits, 64 Ki pinned pages, 1 MiB command
+ * buffers, rings up to order 2, every feature. Suites start from it and
+ * change the fields they test.
+ */
+struct xv_limits xv_test_limits(void);
 
 /* ---- deterministic random numbers (splitmix64) ---------------------------- */
 struct xv_rng {

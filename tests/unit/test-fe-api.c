@@ -18,6 +18,7 @@
 
 #include "../../frontend/lib/fe-private.h"
 #include "compiler.h"
+#include "fake-vgpu-be.h"
 #include "vcfg.h"
 #include "xv-test.h"
 
@@ -36,10 +37,7 @@ enum misbehave {
 };
 
 struct fake_be {
-	struct xv_vgpuif_back_ring back;
-	struct xv_evt_page *evt;
-	struct xv_vcfg *cfg;
-	struct xv_proto_params params;
+	struct xv_fake_be fb;
 	uint32_t generation;
 	bool reset_mode; /* answers DEVICE_RESET until QUERY_CAPS */
 	enum misbehave mis;
@@ -49,79 +47,34 @@ struct fake_be {
 };
 
 static struct fake_be be;
-static void *ring_mem;
-static struct xv_evt_page *evt_mem;
 static struct xenvgpu *h;
 
-static const struct xv_limits test_limits = {
-    .max_contexts = 16,
-    .max_pinned_pages = 65536,
-    .pasid_width = 8,
-    .max_pasids = 16,
-    .max_queued_bytes = 16u << 20,
-    .max_cmd_bytes = 1u << 20,
-    .ring_order_max = 2,
-    .sched_weight = 100,
-    .features = XV_FEATURE_ALL,
-    .oos_pages = 64,
-};
+static struct xv_limits test_limits; /* xv_test_limits(), by setup_order */
 
-static void answer(const struct xv_req *req)
+static void answer(void *arg, const struct xv_req *req)
 {
-	struct xv_rsp rsp;
+	struct xv_rsp rsp = xv_fake_be_rsp(req);
 	int rc;
 
-	memset(&rsp, 0, sizeof(rsp));
-	rsp.id = req->id;
-	rsp.op = req->op;
-	rc = xv_proto_check_req(req, &be.params);
+	(void)arg;
+	be.requests++;
+	rc = xv_proto_check_req(req, &be.fb.params);
 	if (!rc && be.reset_mode && req->op != XV_OP_QUERY_CAPS)
 		rc = -XV_ERR_DEVICE_RESET;
-	if (!rc) {
-		switch (req->op) {
-		case XV_OP_QUERY_CAPS: {
-			struct xv_rsp_caps *c = &rsp.u.caps;
-			const struct xv_limits *l = &be.params.limits;
-
-			c->max_contexts = l->max_contexts;
-			c->max_pinned_pages = l->max_pinned_pages;
-			c->pasid_width = l->pasid_width;
-			c->max_pasids = l->max_pasids;
-			c->max_queued_bytes = l->max_queued_bytes;
-			c->max_cmd_bytes = l->max_cmd_bytes;
-			c->ring_order_max = l->ring_order_max;
-			c->sched_weight = l->sched_weight;
-			c->features = be.params.features;
-			c->oos_pages = l->oos_pages;
-			c->gpu_va_bits = XV_GPU_VA_BITS;
-			c->generation = be.generation;
-			be.reset_mode = false;
-			if (be.mis == MIS_CAPS_FEATURE)
-				c->features ^= XV_FEATURE_OOS_PT;
-			if (be.mis == MIS_CAPS_RANGE)
-				c->pasid_width = 0;
-			break;
-		}
-		case XV_OP_CFG_READ:
-			rc = xv_vcfg_read(be.cfg, req->u.cfg.offset,
-					  req->u.cfg.size,
-					  &rsp.u.cfg_read.value);
-			if (be.mis == MIS_WIDE_CFG && req->u.cfg.size < 4)
-				rsp.u.cfg_read.value |= 1u << 31;
-			break;
-		case XV_OP_CFG_WRITE:
-			rc = xv_vcfg_write(be.cfg, req->u.cfg.offset,
-					   req->u.cfg.size, req->u.cfg.value);
-			break;
-		default:
-			rc = -XV_ERR_NOT_SUPPORTED;
-		}
+	if (!rc)
+		rc = xv_fake_be_answer(&be.fb, req, be.generation, &rsp);
+	if (!rc && req->op == XV_OP_QUERY_CAPS) {
+		be.reset_mode = false;
+		if (be.mis == MIS_CAPS_FEATURE)
+			rsp.u.caps.features ^= XV_FEATURE_OOS_PT;
+		if (be.mis == MIS_CAPS_RANGE)
+			rsp.u.caps.pasid_width = 0;
 	}
-	if (rc) {
-		memset(&rsp.u, 0, sizeof(rsp.u));
-		rsp.status =
-		    rc < 0 && rc > -XV_ERR_DEVICE_RESET ? -XV_ERR_IO : rc;
-	}
+	if (!rc && req->op == XV_OP_CFG_READ && be.mis == MIS_WIDE_CFG &&
+	    req->u.cfg.size < 4)
+		rsp.u.cfg_read.value |= 1u << 31;
+	if (rc)
+		xv_fake_be_fail(&rsp, rc);
 	switch (be.mis) {
 	case MIS_BAD_ID:
 		rsp.id ^= 0x5a5a0000ull;
@@ -138,36 +91,28 @@ static void answer(const struct xv_req *req)
 	default:
 		break;
 	}
-	*RING_GET_RESPONSE(&be.back, be.back.rsp_prod_pvt) = rsp;
-	be.back.rsp_prod_pvt++;
-	if (be.mis == MIS_EXTRA_RSP) {
-		*RING_GET_RESPONSE(&be.back, be.back.rsp_prod_pvt) = rsp;
-		be.back.rsp_prod_pvt++;
+	xv_fake_be_put(&be.fb, &rsp);
+	if (be.mis == MIS_EXTRA_RSP)
+		xv_fake_be_put(&be.fb, &rsp);
+}
+
+/* Whether the backend takes the next request now (see enum misbehave). */
+static bool take(void *arg)
+{
+	(void)arg;
+	if (be.mis == MIS_SILENT)
+		return false;
+	if (be.mis == MIS_ONCE_SILENT && !be.held) {
+		be.held = true;
+		return false;
 	}
+	return true;
 }
 
 /* One pass of the backend: answer what is on the ring. */
 static void be_run(void)
 {
-	RING_IDX prod = be.back.sring->req_prod;
-	struct xv_req req;
-	int notify;
-
-	xen_rmb();
-	while (be.back.req_cons != prod) {
-		if (be.mis == MIS_SILENT)
-			return;
-		if (be.mis == MIS_ONCE_SILENT && !be.held) {
-			be.held = true;
-			return;
-		}
-		RING_COPY_REQUEST(&be.back, be.back.req_cons, &req);
-		be.back.req_cons++;
-		be.requests++;
-		answer(&req);
-	}
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&be.back, notify);
-	(void)notify;
+	xv_fake_be_run(&be.fb, take, answer, NULL);
 }
 
 static int fake_notify(struct xenvgpu *hh)
@@ -179,7 +124,7 @@ static int fake_notify(struct xenvgpu *hh)
 
 static int fake_wait(struct xenvgpu *hh, int timeout_ms)
 {
-	RING_IDX before = be.back.rsp_prod_pvt;
+	RING_IDX before = be.fb.back.rsp_prod_pvt;
 
 	(void)timeout_ms;
 	be.waits++;
@@ -189,7 +134,7 @@ static int fake_wait(struct xenvgpu *hh, int timeout_ms)
 	}
 	be_run();
 	/* Nothing produced: the real transport would sleep to the end. */
-	if (be.back.rsp_prod_pvt == before)
+	if (be.fb.back.rsp_prod_pvt == before)
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -201,27 +146,11 @@ static const struct fe_transport_ops fake_ops = {
 
 static void setup_order(unsigned int order, uint32_t features)
 {
-	struct fe_backend_info info = {.version = 1, .limits = test_limits};
-	size_t bytes = (size_t)XV_PAGE_BYTES << order;
-	int rc;
-
 	memset(&be, 0, sizeof(be));
-	ring_mem = aligned_alloc(XV_PAGE_BYTES, bytes);
-	evt_mem = aligned_alloc(XV_PAGE_BYTES, XV_PAGE_BYTES);
-	CU_ASSERT_FATAL(ring_mem && evt_mem);
-	memset(ring_mem, 0, bytes);
-	memset(evt_mem, 0, XV_PAGE_BYTES);
-	be.evt = evt_mem;
-	be.params.limits = test_limits;
-	be.params.features = features;
 	be.generation = 7;
-	CU_ASSERT_FATAL(xv_vcfg_new(&test_limits, &be.cfg) == 0);
-	rc = fe_handle_new_local(&fake_ops, &be, ring_mem, order, evt_mem,
-				 &info, features, &h);
-	CU_ASSERT_FATAL(rc == 0);
-	BACK_RING_INIT(&be.back, (struct xv_vgpuif_sring *)ring_mem, bytes);
-	/* As the real open does: a first QUERY_CAPS learns the generation. */
-	CU_ASSERT_FATAL(fe_query_caps(h, NULL) == 0);
+	test_limits = xv_test_limits();
+	xv_fake_be_open(&be.fb, &test_limits, order, features, &fake_ops, &be,
+			&h);
 }
 
 static void setup(void)
@@ -231,11 +160,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	xenvgpu_close(h);
-	h = NULL;
-	xv_vcfg_free(be.cfg);
-	free(ring_mem);
-	free(evt_mem);
+	xv_fake_be_close(&be.fb, &h);
 }
 
 /* ---- normal operation ------------------------------------------------------ */
@@ -274,7 +199,7 @@ static void test_cfg_identity_and_snapshot(void)
 	CU_ASSERT_EQUAL(v, XV_VCFG_REVISION);
 	/* 1024 reads through a 32-slot ring: the indexes wrap 32 times. */
 	CU_ASSERT_EQUAL(xenvgpu_cfg_snapshot(h, got), 0);
-	xv_vcfg_snapshot(be.cfg, want);
+	xv_vcfg_snapshot(be.fb.cfg, want);
 	CU_ASSERT_EQUAL(memcmp(got, want, sizeof(want)), 0);
 	CU_ASSERT_EQUAL(xv_vcfg_decode_limits(got, &lim), 0);
 	CU_ASSERT_EQUAL(memcmp(&lim, &test_limits, sizeof(lim)), 0);
@@ -295,9 +220,9 @@ static void test_cfg_write_and_pasid_enable(void)
 	CU_ASSERT_EQUAL(xenvgpu_cfg_read(h, XV_PCI_VENDOR_ID, 2, &v), 0);
 	CU_ASSERT_EQUAL(v, XV_VCFG_VENDOR_ID);
 
-	CU_ASSERT_FALSE(xv_vcfg_pasid_enabled(be.cfg));
+	CU_ASSERT_FALSE(xv_vcfg_pasid_enabled(be.fb.cfg));
 	CU_ASSERT_EQUAL(xenvgpu_enable_pasid(h), 0);
-	CU_ASSERT_TRUE(xv_vcfg_pasid_enabled(be.cfg));
+	CU_ASSERT_TRUE(xv_vcfg_pasid_enabled(be.fb.cfg));
 	CU_ASSERT_EQUAL(xenvgpu_cfg_read(
 			    h, XV_VCFG_PASID_OFFSET + XV_PCI_PASID_CTRL, 2, &v),
 			0);
@@ -446,15 +371,6 @@ static void test_reset_by_status(void)
 	teardown();
 }
 
-static void post_event(const struct xv_evt *e)
-{
-	uint32_t prod = be.evt->in_prod;
-
-	XV_EVT_RING_REF(be.evt, prod) = *e;
-	xen_wmb();
-	be.evt->in_prod = prod + 1;
-}
-
 static struct xv_evt reset_evt(uint32_t gen)
 {
 	struct xv_evt e;
@@ -473,14 +389,14 @@ static void test_reset_by_event(void)
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), 0);
 	/* The generation already known: nothing to do. */
 	e = reset_evt(7);
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), 0);
-	CU_ASSERT_EQUAL(be.evt->in_cons, 1);
+	CU_ASSERT_EQUAL(be.fb.evt->in_cons, 1);
 
 	be.generation = 9;
 	be.reset_mode = true;
 	e = reset_evt(9);
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), -XENVGPU_ERR_DEVICE_RESET);
 	expect_cfg_read(-XENVGPU_ERR_DEVICE_RESET);
 	CU_ASSERT_EQUAL(xenvgpu_reconnect(h), 0);
@@ -500,7 +416,7 @@ static void test_reset_event_after_ack(void)
 	expect_cfg_read(-XENVGPU_ERR_DEVICE_RESET);
 	CU_ASSERT_EQUAL(xenvgpu_reconnect(h), 0);
 	e = reset_evt(10);
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), 0);
 	expect_cfg_read(0);
 	teardown();
@@ -526,20 +442,20 @@ static void test_bad_events(void)
 	setup();
 	memset(&e, 0, sizeof(e));
 	e.type = 0x77; /* unknown: dropped, counted */
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	e = reset_evt(7);
 	e.u.device_reset.reserved[3] = 1; /* reserved byte: dropped */
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	e = reset_evt(12); /* a good one behind them still counts */
-	post_event(&e);
+	xv_fake_be_post(&be.fb, &e);
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), -XENVGPU_ERR_DEVICE_RESET);
 	CU_ASSERT_EQUAL(h->ch.bad_events, 2);
-	CU_ASSERT_EQUAL(be.evt->in_cons, 3);
+	CU_ASSERT_EQUAL(be.fb.evt->in_cons, 3);
 	teardown();
 
 	/* in_prod too far ahead: the event page is broken for good. */
 	setup();
-	be.evt->in_prod = XV_EVT_RING_LEN + 1;
+	be.fb.evt->in_prod = XV_EVT_RING_LEN + 1;
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), -XV_ERR_EVT_INDEX);
 	expect_cfg_read(-XV_ERR_EVT_INDEX);
 	teardown();
@@ -563,7 +479,7 @@ static void test_notify_policy(void)
 	 * behind) gets none. */
 	setup_order(0, XV_FEATURE_ALL);
 	n = be.notifies;
-	be.back.sring->req_event = be.back.req_cons + 1000;
+	be.fb.back.sring->req_event = be.fb.back.req_cons + 1000;
 	expect_cfg_read(0);
 	CU_ASSERT_EQUAL(be.notifies, n);
 	teardown();

@@ -20,6 +20,7 @@
 #include "../../frontend/lib/fe-private.h"
 #include "cmd.h"
 #include "compiler.h"
+#include "fake-vgpu-be.h"
 #include "proto.h"
 #include "vcfg.h"
 #include "xv-test.h"
@@ -239,18 +240,8 @@ static void test_dir_build(void)
 
 /* ---- an in-process backend ------------------------------------------------ */
 
-static const struct xv_limits test_limits = {
-    .max_contexts = 4,
-    .max_pinned_pages = 65536,
-    .pasid_width = 8,
-    .max_pasids = 2,
-    .max_queued_bytes = 16u << 20,
-    .max_cmd_bytes = 1u << 20,
-    .ring_order_max = 2,
-    .sched_weight = 100,
-    .features = XV_FEATURE_ALL,
-    .oos_pages = 64,
-};
+/* xv_test_limits() with room for 4 contexts and 2 PASIDs */
+static struct xv_limits test_limits;
 
 struct fake_ctx {
 	bool live;
@@ -259,10 +250,7 @@ struct fake_ctx {
 };
 
 struct fake_be {
-	struct xv_vgpuif_back_ring back;
-	struct xv_evt_page *evt;
-	struct xv_vcfg *cfg;
-	struct xv_proto_params params;
+	struct xv_fake_be fb;
 	struct fake_ctx ctx[5]; /* handles 1..4 */
 	unsigned int pasids;
 	/* checks on what the frontend wrote */
@@ -275,16 +263,7 @@ struct fake_be {
 };
 
 static struct fake_be be;
-static void *ring_mem;
-static struct xv_evt_page *evt_mem;
 static struct xenvgpu *h;
-
-static void post(const struct xv_evt *e)
-{
-	be.evt->ring[be.evt->in_prod % XV_EVT_RING_LEN] = *e;
-	xen_wmb();
-	be.evt->in_prod++;
-}
 
 /* Gather a SUBMIT's command bytes from the grants, as a backend does. */
 static void check_submit(const struct xv_req *req)
@@ -344,7 +323,7 @@ static int answer_gpu(const struct xv_req *req, struct xv_rsp *rsp)
 		return -XV_ERR_NO_CONTEXT;
 	switch (req->op) {
 	case XV_OP_CTX_CREATE:
-		if (!xv_vcfg_pasid_enabled(be.cfg))
+		if (!xv_vcfg_pasid_enabled(be.fb.cfg))
 			return -XV_ERR_PERM;
 		for (uint32_t i = 1; i <= 4; i++)
 			if (!be.ctx[i].live) {
@@ -390,77 +369,32 @@ static int answer_gpu(const struct xv_req *req, struct xv_rsp *rsp)
 			e.type = XV_EVT_FENCE_DONE;
 			e.u.fence_done.fence = req->u.submit.fence;
 		}
-		post(&e);
+		xv_fake_be_post(&be.fb, &e);
 		return 0;
 	default:
 		return -XV_ERR_NOT_SUPPORTED;
 	}
 }
 
-static void answer(const struct xv_req *req)
+static void answer(void *arg, const struct xv_req *req)
 {
-	struct xv_rsp rsp;
+	struct xv_rsp rsp = xv_fake_be_rsp(req);
 	int rc;
 
-	memset(&rsp, 0, sizeof(rsp));
-	rsp.id = req->id;
-	rsp.op = req->op;
-	rc = xv_proto_check_req(req, &be.params);
-	if (!rc) {
-		switch (req->op) {
-		case XV_OP_QUERY_CAPS: {
-			struct xv_rsp_caps *c = &rsp.u.caps;
-			const struct xv_limits *l = &be.params.limits;
-
-			c->max_contexts = l->max_contexts;
-			c->max_pinned_pages = l->max_pinned_pages;
-			c->pasid_width = l->pasid_width;
-			c->max_pasids = l->max_pasids;
-			c->max_queued_bytes = l->max_queued_bytes;
-			c->max_cmd_bytes = l->max_cmd_bytes;
-			c->ring_order_max = l->ring_order_max;
-			c->sched_weight = l->sched_weight;
-			c->features = be.params.features;
-			c->oos_pages = l->oos_pages;
-			c->gpu_va_bits = XV_GPU_VA_BITS;
-			break;
-		}
-		case XV_OP_CFG_READ:
-			rc = xv_vcfg_read(be.cfg, req->u.cfg.offset,
-					  req->u.cfg.size,
-					  &rsp.u.cfg_read.value);
-			break;
-		case XV_OP_CFG_WRITE:
-			rc = xv_vcfg_write(be.cfg, req->u.cfg.offset,
-					   req->u.cfg.size, req->u.cfg.value);
-			break;
-		default:
-			rc = answer_gpu(req, &rsp);
-		}
-	}
-	if (rc) {
-		memset(&rsp.u, 0, sizeof(rsp.u));
-		rsp.status =
-		    rc < 0 && rc > -XV_ERR_DEVICE_RESET ? -XV_ERR_IO : rc;
-	}
-	*RING_GET_RESPONSE(&be.back, be.back.rsp_prod_pvt) = rsp;
-	be.back.rsp_prod_pvt++;
+	(void)arg;
+	rc = xv_proto_check_req(req, &be.fb.params);
+	if (!rc)
+		rc = xv_fake_be_common_op(req->op)
+			 ? xv_fake_be_answer(&be.fb, req, 0, &rsp)
+			 : answer_gpu(req, &rsp);
+	if (rc)
+		xv_fake_be_fail(&rsp, rc);
+	xv_fake_be_put(&be.fb, &rsp);
 }
 
 static void be_run(void)
 {
-	RING_IDX prod = be.back.sring->req_prod;
-	struct xv_req req;
-	int notify;
-
-	xen_rmb();
-	while (be.back.req_cons != prod) {
-		RING_COPY_REQUEST(&be.back, be.back.req_cons, &req);
-		be.back.req_cons++;
-		answer(&req);
-	}
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&be.back, notify);
-	(void)notify;
+	xv_fake_be_run(&be.fb, NULL, answer, NULL);
 }
 
 static int fake_notify(struct xenvgpu *hh)
@@ -471,13 +405,13 @@ static int fake_notify(struct xenvgpu *hh)
 
 static int fake_wait(struct xenvgpu *hh, int timeout_ms)
 {
-	RING_IDX before = be.back.rsp_prod_pvt;
-	uint32_t evts = be.evt->in_prod;
+	RING_IDX before = be.fb.back.rsp_prod_pvt;
+	uint32_t evts = be.fb.evt->in_prod;
 
 	(void)hh;
 	(void)timeout_ms;
 	be_run();
-	if (be.back.rsp_prod_pvt == before && be.evt->in_prod == evts)
+	if (be.fb.back.rsp_prod_pvt == before && be.fb.evt->in_prod == evts)
 		return -ETIMEDOUT;
 	return 0;
 }
@@ -491,36 +425,20 @@ static const struct fe_transport_ops fake_ops = {
 
 static void api_begin(void)
 {
-	struct fe_backend_info info = {.version = 1, .limits = test_limits};
-
 	grants_reset();
 	memset(&be, 0, sizeof(be));
-	ring_mem = aligned_alloc(XV_PAGE_BYTES, XV_PAGE_BYTES);
-	evt_mem = aligned_alloc(XV_PAGE_BYTES, XV_PAGE_BYTES);
-	CU_ASSERT_FATAL(ring_mem && evt_mem);
-	memset(ring_mem, 0, XV_PAGE_BYTES);
-	memset(evt_mem, 0, XV_PAGE_BYTES);
-	be.evt = evt_mem;
-	be.params.limits = test_limits;
-	be.params.features = XV_FEATURE_ALL;
-	CU_ASSERT_FATAL(xv_vcfg_new(&test_limits, &be.cfg) == 0);
-	CU_ASSERT_FATAL(fe_handle_new_local(&fake_ops, &be, ring_mem, 0,
-					    evt_mem, &info, XV_FEATURE_ALL,
-					    &h) == 0);
-	BACK_RING_INIT(&be.back, (struct xv_vgpuif_sring *)ring_mem,
-		       XV_PAGE_BYTES);
-	CU_ASSERT_FATAL(fe_query_caps(h, NULL) == 0);
+	test_limits = xv_test_limits();
+	test_limits.max_contexts = 4;
+	test_limits.max_pasids = 2;
+	xv_fake_be_open(&be.fb, &test_limits, 0, XV_FEATURE_ALL, &fake_ops, &be,
+			&h);
 }
 
 static void api_end(void)
 {
-	xenvgpu_close(h);
-	h = NULL;
+	xv_fake_be_close(&be.fb, &h);
 	/* close handed every granted page back */
 	CU_ASSERT_EQUAL(live_pages, 0);
-	xv_vcfg_free(be.cfg);
-	free(ring_mem);
-	free(evt_mem);
 	grants_reset();
 }
 
@@ -532,10 +450,10 @@ static void test_ctx_pasid_enable_and_exhaustion(void)
 	uint32_t vp = 0;
 
 	api_begin();
-	CU_ASSERT_FALSE(xv_vcfg_pasid_enabled(be.cfg));
+	CU_ASSERT_FALSE(xv_vcfg_pasid_enabled(be.fb.cfg));
 	/* PASID Enable is set by the library before the first create. */
 	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, 0, &a, &vp), 0);
-	CU_ASSERT_TRUE(xv_vcfg_pasid_enabled(be.cfg));
+	CU_ASSERT_TRUE(xv_vcfg_pasid_enabled(be.fb.cfg));
 	CU_ASSERT_EQUAL(vp, 10 + xenvgpu_ctx_handle(a));
 	CU_ASSERT_EQUAL(be.pt_bad, 0);
 	CU_ASSERT_EQUAL(xenvgpu_ctx_create(h, XENVGPU_CTX_NOSNOOP, &b, NULL),
@@ -714,7 +632,7 @@ static void test_forged_fence(void)
 	e.type = XV_EVT_FENCE_DONE;
 	e.ctx = xenvgpu_ctx_handle(c);
 	e.u.fence_done.fence = 9;
-	post(&e);
+	xv_fake_be_post(&be.fb, &e);
 	CU_ASSERT_EQUAL(xenvgpu_poll_events(h), 0);
 	CU_ASSERT_EQUAL(xenvgpu_fence_done(c), 0);
 	CU_ASSERT_EQUAL(h->gpu.bad_events, 1);

@@ -26,6 +26,7 @@
 #include "gpu-ref.h"
 #include "guest-mem.h"
 #include "iommu-soft.h"
+#include "iommu-tables.h"
 #include "iova.h"
 #include "mapcache.h"
 #include "pasid.h"
@@ -123,6 +124,7 @@ struct tvgpu {
 	struct mapper mapper;
 	xv_iommu_ctx_t ictx;
 	struct xv_iova_space *iova;
+	struct xv_iommu_tables tables;
 	struct xv_mapcache *mc;
 	struct xv_shadow_vgpu *svg;
 	struct xv_pasid_vgpu *pv;
@@ -130,46 +132,6 @@ struct tvgpu {
 	void *scratch;
 	xv_iova_t scratch_iova;
 };
-
-static int table_alloc(void *ctx, uint64_t **table, xv_iova_t *iova)
-{
-	struct tvgpu *v = ctx;
-	struct xv_iommu_map m;
-	void *p = aligned_alloc(XV_PAGE_SIZE, XV_PAGE_SIZE);
-	int rc;
-
-	if (!p)
-		return -ENOMEM;
-	memset(p, 0, XV_PAGE_SIZE);
-	rc = xv_iova_alloc(v->iova, 1, 0, iova);
-	if (rc) {
-		free(p);
-		return rc;
-	}
-	m.iova = *iova;
-	m.page = p;
-	m.flags = XV_IOMMU_READ;
-	rc = D.io.ops->map_batch(D.io.impl, v->ictx, &m, 1);
-	if (rc) {
-		xv_iova_free(v->iova, *iova, 1);
-		free(p);
-		return rc;
-	}
-	*table = p;
-	return 0;
-}
-
-static void table_free(void *ctx, uint64_t *table, xv_iova_t iova)
-{
-	struct tvgpu *v = ctx;
-
-	D.io.ops->unmap_batch(D.io.impl, v->ictx, &iova, 1);
-	D.io.ops->flush(D.io.impl, v->ictx, iova, 1);
-	xv_iova_free(v->iova, iova, 1);
-	free(table);
-}
-
-static const struct xv_shadow_table_ops table_ops = {table_alloc, table_free};
 
 static void vgpu_init(struct tvgpu *v, unsigned int slot, uint32_t weight,
 		      uint64_t max_queued, bool bounce)
@@ -205,8 +167,11 @@ static void vgpu_init(struct tvgpu *v, unsigned int slot, uint32_t weight,
 	m.flags = XV_IOMMU_READ;
 	CU_ASSERT_EQUAL_FATAL(D.io.ops->map_batch(D.io.impl, v->ictx, &m, 1),
 			      0);
-	sc.table_ops = &table_ops;
-	sc.table_ctx = v;
+	v->tables.io = D.io;
+	v->tables.ctx = v->ictx;
+	v->tables.iova = v->iova;
+	sc.table_ops = &xv_iommu_table_ops;
+	sc.table_ctx = &v->tables;
 	sc.scratch_iova = v->scratch_iova;
 	sc.oos_pages = 64;
 	CU_ASSERT_EQUAL_FATAL(xv_shadow_vgpu_new(&sc, &v->svg), 0);
@@ -574,7 +539,9 @@ static xv_iova_t forge_chain(struct tvgpu *b, uint64_t va, xv_iova_t leaf,
 	xv_iova_t iova[4];
 
 	for (int i = 0; i < 4; i++)
-		CU_ASSERT_EQUAL_FATAL(table_alloc(b, &tables[i], &iova[i]), 0);
+		CU_ASSERT_EQUAL_FATAL(
+		    xv_iommu_table_ops.alloc(&b->tables, &tables[i], &iova[i]),
+		    0);
 	/* tables[0] = L4 ... tables[3] = L1 */
 	for (int i = 0; i < 3; i++)
 		tables[i][xv_pt_index(va, 4 - (unsigned int)i)] =
@@ -674,7 +641,7 @@ static void test_isolation(void)
 			iova[i + 1] = xv_pte_shadow_addr(
 			    tables[i][xv_pt_index(0x300000, 4 - (unsigned)i)]);
 		for (int i = 0; i < 4; i++)
-			table_free(&b, tables[i], iova[i]);
+			xv_iommu_table_ops.free(&b.tables, tables[i], iova[i]);
 	}
 
 	/* The owner of the memory carries on. */

@@ -17,19 +17,7 @@
 static struct xv_proto_params params(void)
 {
 	struct xv_proto_params p = {
-	    .limits =
-		{
-		    .max_contexts = 16,
-		    .max_pinned_pages = 65536,
-		    .pasid_width = 8,
-		    .max_pasids = 16,
-		    .max_queued_bytes = 16u << 20,
-		    .max_cmd_bytes = 1u << 20,
-		    .ring_order_max = 2,
-		    .sched_weight = 100,
-		    .features = XV_FEATURE_ALL,
-		    .oos_pages = 64,
-		},
+	    .limits = xv_test_limits(),
 	    .features = XV_FEATURE_ALL,
 	};
 	return p;
@@ -886,6 +874,31 @@ static void test_rsp_caps(void)
 #undef BAD_CAP
 }
 
+/* What a backend answers for its params is what a frontend accepts. */
+static void test_caps_of_params(void)
+{
+	struct xv_proto_params p = params();
+	struct xv_req q = mkreq(XV_OP_QUERY_CAPS);
+	struct xv_rsp r = mkrsp(&q);
+
+	p.features = XV_FEATURE_HOLDOFF;
+	xv_proto_caps(&p, 9, &r.u.caps);
+	CU_ASSERT_EQUAL(r.u.caps.max_contexts, 16);
+	CU_ASSERT_EQUAL(r.u.caps.max_pinned_pages, 65536);
+	CU_ASSERT_EQUAL(r.u.caps.pasid_width, 8);
+	CU_ASSERT_EQUAL(r.u.caps.max_pasids, 16);
+	CU_ASSERT_EQUAL(r.u.caps.max_queued_bytes, 16u << 20);
+	CU_ASSERT_EQUAL(r.u.caps.max_cmd_bytes, 1u << 20);
+	CU_ASSERT_EQUAL(r.u.caps.ring_order_max, 2);
+	CU_ASSERT_EQUAL(r.u.caps.sched_weight, 100);
+	/* the features offered on this connection, not the limit set's */
+	CU_ASSERT_EQUAL(r.u.caps.features, XV_FEATURE_HOLDOFF);
+	CU_ASSERT_EQUAL(r.u.caps.oos_pages, 64);
+	CU_ASSERT_EQUAL(r.u.caps.gpu_va_bits, XV_GPU_VA_BITS);
+	CU_ASSERT_EQUAL(r.u.caps.generation, 9);
+	CU_ASSERT_EQUAL(xv_proto_check_rsp(&r, &q, &p), 0);
+}
+
 /* ---- events --------------------------------------------------------------- */
 
 static struct xv_evt mkevt(uint16_t type)
@@ -1105,6 +1118,7 @@ static const struct xv_test_case front_cases[] = {
     {"response header and status", test_rsp_header},
     {"response payloads", test_rsp_payloads},
     {"capabilities", test_rsp_caps},
+    {"capabilities of a limit set", test_caps_of_params},
     {"events", test_events},
     {"error codes and texts", test_strerror},
     {NULL, NULL},

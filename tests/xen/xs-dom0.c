@@ -154,26 +154,15 @@ static void test_backend_watch_in_domu(void)
 /* The domU writes the frontend state; our watch must fire. */
 static void test_frontend_watch_in_dom0(void)
 {
-	char path[XT_PATH_MAX + 32], val[16] = "";
-	int64_t deadline;
-	int id = -1, rc;
-	bool seen = false;
+	char path[XT_PATH_MAX + 32], val[16];
+	int rc;
 
 	XT_BEGIN(&T);
 	sub(path, sizeof(path), fe, "state");
-	rc = xt_watch(&T, path, &id);
-	XT_REQUIRE(&T, rc == 0, "watch %s: %s", path, strerror(-rc));
-	rc = xt_put(&T, "watching-fe", "1");
-	deadline = xt_now_ms() + T.timeout_ms;
-	/* Level-triggered: an event only says "read again". */
-	while (rc == 0 && !seen && xt_now_ms() < deadline) {
-		rc = xt_wait_watch(&T, id, (int)(deadline - xt_now_ms()));
-		if (rc == 0 && xt_read(&T, path, val, sizeof(val)) == 0)
-			seen = strcmp(val, XS_STATE_CONNECTED) == 0;
-	}
-	xt_unwatch(&T, path, id);
-	if (!XT_CHECK(seen, "no watch event with %s = %s (last '%s'): %s", path,
-		      XS_STATE_CONNECTED, val, rc ? strerror(-rc) : "deadline"))
+	rc = xt_watch_until(&T, path, "watching-fe", XS_STATE_CONNECTED, val,
+			    sizeof(val));
+	if (!XT_CHECK(rc == 0, "no watch event with %s = %s (last '%s'): %s",
+		      path, XS_STATE_CONNECTED, val, strerror(-rc)))
 		xt_abort(&T, "frontend watch never fired");
 }
 

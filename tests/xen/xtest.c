@@ -398,6 +398,34 @@ int xt_watch(struct xt *t, const char *path, int *id)
 	return rc;
 }
 
+int xt_watch_until(struct xt *t, const char *path, const char *announce,
+		   const char *want, char *val, size_t len)
+{
+	int64_t deadline;
+	int id = -1, rc;
+
+	val[0] = '\0';
+	rc = xt_watch(t, path, &id);
+	if (rc)
+		return rc;
+	rc = xt_put(t, announce, "1");
+	deadline = xt_now_ms() + t->timeout_ms;
+	/*
+	 * Read only after an event: the point is that the watch fires.
+	 * Level-triggered: an event only says "read again".
+	 */
+	while (rc == 0 && xt_now_ms() < deadline) {
+		rc = xt_wait_watch(t, id, (int)(deadline - xt_now_ms()));
+		if (rc == 0 && xt_read(t, path, val, len) == 0 &&
+		    strcmp(val, want) == 0)
+			break;
+	}
+	if (rc == 0 && strcmp(val, want) != 0)
+		rc = -ETIMEDOUT;
+	xt_unwatch(t, path, id);
+	return rc;
+}
+
 /* ---- rendezvous ----------------------------------------------------------- */
 
 int xt_put(struct xt *t, const char *key, const char *fmt, ...)

@@ -162,6 +162,16 @@ void xt_unwatch(struct xt *t, const char *path, int id);
 /* Wait for watch @id to fire (consumes the flag). 0, -ETIMEDOUT, ... */
 int xt_wait_watch(struct xt *t, int id, int timeout_ms);
 
+/*
+ * Watch @path, xt_put(@announce, "1") so the peer knows the watch is set,
+ * then wait up to the timeout, level-triggered, until @path reads @want.
+ * 0 when it does; else the watch's or the announcement's error, a wait
+ * error or -ETIMEDOUT. @val (@len bytes) holds the last value read, ""
+ * if none.
+ */
+int xt_watch_until(struct xt *t, const char *path, const char *announce,
+		   const char *want, char *val, size_t len);
+
 /* ---- xenstore helpers ---------------------------------------------------- */
 
 /* Read @path into @buf (NUL-terminated). 0 or -errno (-ENOENT, -EACCES). */

@@ -291,30 +291,48 @@ static int cmd_attach(struct ctl *c, struct ctl_err *err)
 	return add_devices(c, domid, name, err);
 }
 
-static int cmd_detach(struct ctl *c, struct ctl_err *err)
+/*
+ * The domain DOMAIN names (a gone one too, for what is left of it) and
+ * which of its vgpu devices exist (used[devid]); an error when the devid
+ * asked for is not one of them or it has none.
+ * name must hold CTL_DOMAIN_NAME_MAX bytes.
+ */
+static int find_devices(struct ctl *c, unsigned *domid, char *name,
+			uint8_t used[CTL_DEVID_MAX + 1], struct ctl_err *err)
 {
-	char name[CTL_DOMAIN_NAME_MAX];
-	uint8_t used[CTL_DEVID_MAX + 1];
-	unsigned domid, count = 0;
+	unsigned count = 0;
 	int rc;
 
 	rc = open_xs(c, err);
 	if (rc)
 		return rc;
-	rc = ctl_dom_resolve(c->xs, c->a.domain, true, &domid, name,
-			     sizeof(name), err);
+	rc = ctl_dom_resolve(c->xs, c->a.domain, true, domid, name,
+			     CTL_DOMAIN_NAME_MAX, err);
 	if (rc)
 		return rc;
-	rc = ctl_dom_devids(c->xs, domid, used, &count);
+	rc = ctl_dom_devids(c->xs, *domid, used, &count);
 	if (rc)
 		return ctl_err_set(err, "d%u: cannot list its devices: %s",
-				   domid, strerror(-rc));
+				   *domid, strerror(-rc));
 	if (c->a.devid >= 0 && !used[c->a.devid])
-		return ctl_err_set(err, "no vgpu device d%u/%d", domid,
+		return ctl_err_set(err, "no vgpu device d%u/%d", *domid,
 				   c->a.devid);
 	if (count == 0)
 		return ctl_err_set(err, "%s (d%u) has no vgpu devices",
-				   name[0] ? name : "-", domid);
+				   name[0] ? name : "-", *domid);
+	return 0;
+}
+
+static int cmd_detach(struct ctl *c, struct ctl_err *err)
+{
+	char name[CTL_DOMAIN_NAME_MAX];
+	uint8_t used[CTL_DEVID_MAX + 1];
+	unsigned domid;
+	int rc;
+
+	rc = find_devices(c, &domid, name, used, err);
+	if (rc)
+		return rc;
 	for (int d = 0; d <= CTL_DEVID_MAX; d++) {
 		if (!used[d] || (c->a.devid >= 0 && d != c->a.devid))
 			continue;
@@ -448,27 +466,13 @@ static int cmd_show(struct ctl *c, struct ctl_err *err)
 {
 	char name[CTL_DOMAIN_NAME_MAX];
 	uint8_t used[CTL_DEVID_MAX + 1];
-	unsigned domid, count = 0;
+	unsigned domid;
 	bool first = true;
 	int rc;
 
-	rc = open_xs(c, err);
+	rc = find_devices(c, &domid, name, used, err);
 	if (rc)
 		return rc;
-	rc = ctl_dom_resolve(c->xs, c->a.domain, true, &domid, name,
-			     sizeof(name), err);
-	if (rc)
-		return rc;
-	rc = ctl_dom_devids(c->xs, domid, used, &count);
-	if (rc)
-		return ctl_err_set(err, "d%u: cannot list its devices: %s",
-				   domid, strerror(-rc));
-	if (c->a.devid >= 0 && !used[c->a.devid])
-		return ctl_err_set(err, "no vgpu device d%u/%d", domid,
-				   c->a.devid);
-	if (count == 0)
-		return ctl_err_set(err, "%s (d%u) has no vgpu devices",
-				   name[0] ? name : "-", domid);
 	for (int dev = 0; dev <= CTL_DEVID_MAX; dev++) {
 		struct ctl_devinfo d;
 
