@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-input.h"
 #include "guest-mem.h"
 #include "iommu-soft.h"
 #include "mapcache.h"
@@ -35,20 +36,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t byte(struct in *in)
+static uint8_t byte(struct xv_fuzz_in *in)
 {
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
+	return xv_fuzz_u8(in);
 }
 
-static uint64_t u64(struct in *in)
+static uint64_t u64(struct xv_fuzz_in *in)
 {
 	uint64_t v = 0;
 
@@ -56,12 +49,6 @@ static uint64_t u64(struct in *in)
 		v = v << 8 | byte(in);
 	return v;
 }
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
 
 struct fz {
 	struct xv_gmem *gm;
@@ -88,7 +75,7 @@ static unsigned int pick_index(uint8_t b)
 	return idx[b & 7];
 }
 
-static uint64_t pick_entry(struct fz *z, struct in *in)
+static uint64_t pick_entry(struct fz *z, struct xv_fuzz_in *in)
 {
 	uint8_t d = byte(in);
 	xv_gaddr_t g = z->page[(d >> 3) % NPAGES];
@@ -112,7 +99,7 @@ static uint64_t pick_entry(struct fz *z, struct in *in)
 	}
 }
 
-static uint64_t pick_va(struct in *in)
+static uint64_t pick_va(struct xv_fuzz_in *in)
 {
 	uint64_t va = 0;
 
@@ -160,7 +147,7 @@ static int model(struct fz *z, uint64_t va, xv_iova_t *iova, uint64_t *fl)
 	if (z->mc) /* the page itself: IOVAs are the cache's */
 		*iova = (xv_iova_t)(uintptr_t)xv_gmem_page(z->gm, tg);
 	else
-		CHECK(xv_gmem_iova_of(z->gm, tg, iova));
+		xv_require(xv_gmem_iova_of(z->gm, tg, iova));
 	*fl = 0;
 	return 2;
 }
@@ -187,17 +174,17 @@ static void check(struct fz *z, bool compare)
 		struct xv_mapcache_stats ms;
 
 		xv_mapcache_get_stats(z->mc, &ms);
-		CHECK(ms.bad_unpins == 0);
-		CHECK(ms.pinned <=
-		      st.pinned_leaves +
-			  (uint64_t)__builtin_popcount(z->held[0]) +
-			  (uint64_t)__builtin_popcount(z->held[1]));
+		xv_require(ms.bad_unpins == 0);
+		xv_require(ms.pinned <=
+			   st.pinned_leaves +
+			       (uint64_t)__builtin_popcount(z->held[0]) +
+			       (uint64_t)__builtin_popcount(z->held[1]));
 	} else {
-		CHECK(st.pinned_leaves == xv_gmem_live_pins(z->gm));
+		xv_require(st.pinned_leaves == xv_gmem_live_pins(z->gm));
 	}
-	CHECK(c.unpin_errors == 0);
-	CHECK(xv_shadow_vgpu_oos_used(z->vg) <= z->budget);
-	CHECK(st.oos_pages <= z->budget);
+	xv_require(c.unpin_errors == 0);
+	xv_require(xv_shadow_vgpu_oos_used(z->vg) <= z->budget);
+	xv_require(st.oos_pages <= z->budget);
 	if (st.table_limit_hits || c.table_alloc_failures)
 		z->exact = false;
 	for (unsigned int i = 0; i < 6; i++) {
@@ -219,36 +206,41 @@ static void check(struct fz *z, bool compare)
 		uint64_t mfl;
 		int m;
 
-		CHECK(rc == rd && r.fault == d.fault && r.iova == d.iova &&
-		      r.flags == d.flags);
-		CHECK(rc == 0 || r.fault == XV_PT_FAULT_NOT_PRESENT);
+		xv_require(rc == rd && r.fault == d.fault && r.iova == d.iova &&
+			   r.flags == d.flags);
+		xv_require(rc == 0 || r.fault == XV_PT_FAULT_NOT_PRESENT);
 		if (rc == 0)
-			CHECK(xv_shadow_is_scratch(z->sh, r.iova) ||
-			      (z->mc ? iommu_page(z, r.iova) != NULL
-				     : xv_gmem_host(z->gm, r.iova) != NULL));
+			xv_require(xv_shadow_is_scratch(z->sh, r.iova) ||
+				   (z->mc
+					? iommu_page(z, r.iova) != NULL
+					: xv_gmem_host(z->gm, r.iova) != NULL));
 		if (!compare || !z->exact)
 			continue;
 		m = model(z, va, &miova, &mfl);
 		if (m == 0)
-			CHECK(rc != 0);
+			xv_require(rc != 0);
 		else if (m == 1)
-			CHECK(rc == 0 && xv_shadow_is_scratch(z->sh, r.iova));
+			xv_require(rc == 0 &&
+				   xv_shadow_is_scratch(z->sh, r.iova));
 		else if (z->mc)
-			CHECK(rc == 0 && (xv_iova_t)(uintptr_t)iommu_page(
-					     z, r.iova) == miova);
+			xv_require(rc == 0 && (xv_iova_t)(uintptr_t)iommu_page(
+						  z, r.iova) == miova);
 		else
-			CHECK(rc == 0 && r.iova == (miova | (va & 0xfff)));
+			xv_require(rc == 0 && r.iova == (miova | (va & 0xfff)));
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = {data, size};
+	struct xv_fuzz_in in;
 	struct xv_shadow_vgpu_config vc = {0};
 	struct xv_shadow_config sc = {0};
 	struct fz z = {0};
 	struct xv_gmem_counters c;
-	uint8_t cfg = byte(&in);
+	uint8_t cfg;
+
+	xv_fuzz_in_init(&in, data, size);
+	cfg = byte(&in);
 
 	z.gm = xv_gmem_new(NPAGES);
 	if (!z.gm || !xv_gmem_host_page(z.gm, &z.scratch))
@@ -338,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	xv_shadow_set_root(z.sh, z.root);
 	check(&z, true);
 
-	for (unsigned int steps = 0; in.n && steps < 64; steps++) {
+	for (unsigned int steps = 0; in.left && steps < 64; steps++) {
 		uint8_t op = byte(&in);
 		bool compare = false;
 
@@ -409,20 +401,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    z.mc, &z.page[i], 1,
 					    a ? XV_PIN_READWRITE : XV_PIN_READ);
 		xv_mapcache_get_stats(z.mc, &ms);
-		CHECK(ms.pinned == 0 && ms.bad_unpins == 0);
+		xv_require(ms.pinned == 0 && ms.bad_unpins == 0);
 		xv_mapcache_free(z.mc);
 		z.io.ops->pasid_detach(z.io.impl, PASID);
 		xv_iommu_soft_free(z.iosoft);
 	}
 	xv_gmem_get_counters(z.gm, &c);
-	CHECK(xv_gmem_live_pins(z.gm) == 0);
-	CHECK(c.pages_pinned == c.pages_unpinned);
-	CHECK(c.unpin_errors == 0);
-	CHECK(c.tables_live == 3);
-	CHECK(xv_shadow_vgpu_oos_used(z.vg) == 0);
+	xv_require(xv_gmem_live_pins(z.gm) == 0);
+	xv_require(c.pages_pinned == c.pages_unpinned);
+	xv_require(c.unpin_errors == 0);
+	xv_require(c.tables_live == 3);
+	xv_require(xv_shadow_vgpu_oos_used(z.vg) == 0);
 	xv_shadow_vgpu_free(z.vg);
 	xv_gmem_get_counters(z.gm, &c);
-	CHECK(c.tables_live == 0);
+	xv_require(c.tables_live == 0);
 	xv_gmem_free(z.gm);
 	return 0;
 }
