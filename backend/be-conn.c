@@ -270,10 +270,8 @@ out:
 	return rc;
 }
 
-void be_conn_close(struct be_conn *c)
+void be_conn_stop(struct be_conn *c)
 {
-	if (!c)
-		return;
 	if (c->worker_started) {
 		uint64_t one = 1;
 
@@ -284,6 +282,18 @@ void be_conn_close(struct be_conn *c)
 		pthread_join(c->worker, NULL);
 		c->worker_started = false;
 	}
+	/* the worker is gone: this thread owns the vGPU now; a reset
+	 * destroys every context, and the map cache then drops every
+	 * grant mapping (be-ctx.h) */
+	if (c->vgpu)
+		be_vgpu_reset(c->vgpu);
+}
+
+void be_conn_close(struct be_conn *c)
+{
+	if (!c)
+		return;
+	be_conn_stop(c);
 	/* GPU state first: contexts and PASIDs (nothing reaches the guest's
 	 * pages any more), then the mappings, then the channel. */
 	be_vgpu_free(c->vgpu);

@@ -47,6 +47,13 @@ struct be_conn_params {
  */
 int be_conn_open(const struct be_conn_params *p, struct be_conn **out,
 		 const char **what);
+/*
+ * Stop and join the worker, then destroy every context, which releases
+ * every grant mapping of the GPU path: be_conn_counters then gives the
+ * connection's final counts, teardown unmaps included. Idempotent; the
+ * device serves nothing more: only be_conn_close is left to call.
+ */
+void be_conn_stop(struct be_conn *c);
 /* NULL ok. Stop and join the worker, then free everything. */
 void be_conn_close(struct be_conn *c);
 

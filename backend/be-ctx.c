@@ -141,6 +141,7 @@ struct be_gpu {
 	struct ctx_slot *slot; /* [max_contexts], handle h at slot[h - 1] */
 
 	struct be_gpu_counters cnt;
+	uint64_t scratch_events_gone; /* of contexts already destroyed */
 };
 
 static void on_fence(void *arg, void *priv, uint64_t fence)
@@ -186,13 +187,27 @@ static void publish(struct be_gpu *g)
 {
 	struct xv_mapcache_stats ms;
 	uint32_t live = 0, att = 0;
+	uint64_t sc_entries = 0, sc_events = g->scratch_events_gone;
 
 	for (uint32_t i = 0; i < g->limits.max_contexts; i++) {
 		live += g->slot[i].live;
 		att += g->slot[i].attached;
+		if (g->slot[i].sh) {
+			struct xv_shadow_stats st;
+
+			xv_shadow_get_stats(g->slot[i].sh, &st);
+			sc_entries += st.scratch_entries;
+			sc_events += st.scratch_events;
+		}
 	}
 	__atomic_store_n(&g->cnt.contexts, live, __ATOMIC_RELAXED);
 	__atomic_store_n(&g->cnt.pasids, att, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->cnt.scratch_entries, sc_entries, __ATOMIC_RELAXED);
+	__atomic_store_n(&g->cnt.scratch_events, sc_events, __ATOMIC_RELAXED);
+	if (g->svg)
+		__atomic_store_n(&g->cnt.oos_pages,
+				 xv_shadow_vgpu_oos_used(g->svg),
+				 __ATOMIC_RELAXED);
 	if (!g->mc)
 		return;
 	xv_mapcache_get_stats(g->mc, &ms);
@@ -304,6 +319,12 @@ static void ctx_teardown(struct be_gpu *g, struct ctx_slot *s)
 	be_events_forget(g->events, s->handle);
 	/* the shadow's pins go after its invalidations (none reach a device
 	 * context any more) */
+	if (s->sh) {
+		struct xv_shadow_stats st;
+
+		xv_shadow_get_stats(s->sh, &st);
+		g->scratch_events_gone += st.scratch_events;
+	}
 	xv_shadow_free(s->sh);
 	s->sh = NULL;
 	if (s->attached) {
@@ -595,4 +616,9 @@ void be_gpu_get_counters(const struct be_gpu *g, struct be_gpu_counters *out)
 	out->submits = __atomic_load_n(&g->cnt.submits, __ATOMIC_RELAXED);
 	out->submit_errors =
 	    __atomic_load_n(&g->cnt.submit_errors, __ATOMIC_RELAXED);
+	out->scratch_entries =
+	    __atomic_load_n(&g->cnt.scratch_entries, __ATOMIC_RELAXED);
+	out->scratch_events =
+	    __atomic_load_n(&g->cnt.scratch_events, __ATOMIC_RELAXED);
+	out->oos_pages = __atomic_load_n(&g->cnt.oos_pages, __ATOMIC_RELAXED);
 }

@@ -92,6 +92,11 @@ struct be_gpu_counters {
 	uint64_t unmap_calls;	/* map cache -> mapper unmap calls */
 	uint64_t submits;	/* SUBMITs queued on the device */
 	uint64_t submit_errors; /* SUBMITs refused */
+	/* the shadows' scratch use (common/shadow.h's stats), all contexts */
+	uint64_t scratch_entries; /* entries on scratch now, live contexts */
+	uint64_t scratch_events;  /* entries sent to scratch, destroyed
+				   * contexts included */
+	uint64_t oos_pages;	  /* guest table pages out of sync now */
 };
 
 /* Any thread: a snapshot the ring worker publishes after each call. */

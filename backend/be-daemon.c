@@ -31,9 +31,12 @@
 #include "xs-path.h"
 #include "xs-xenbus.h"
 
-/* What this backend implements of vgpuif.h's features: ring hold-off and
- * multi-page rings. OOS_PT and NOSNOOP need the GPU path (issue 5). */
-#define BE_FEATURES (XV_FEATURE_HOLDOFF | XV_FEATURE_MULTI_PAGE_RING)
+/* What this backend implements of vgpuif.h's features: all of them.
+ * OOS_PT and NOSNOOP are per-context choices (be-ctx.c: the shadow's
+ * out-of-sync mode; the reference GPU's no-snoop write-back cache). */
+#define BE_FEATURES                                                    \
+	(XV_FEATURE_OOS_PT | XV_FEATURE_NOSNOOP | XV_FEATURE_HOLDOFF | \
+	 XV_FEATURE_MULTI_PAGE_RING)
 
 /* Restarts a device may go through: a burst, then one every 2 s. */
 #define RESTART_BURST	  16
@@ -68,7 +71,11 @@ struct be_device {
 	struct be_log_limit log_limit;
 
 	struct be_conn *conn;
-	struct be_vgpu_counters last; /* kept for the status file */
+	/* Counters of the device's earlier connections (and, read back from
+	 * the status file, of earlier daemons): the status file shows these
+	 * plus the live connection's, so they count over the device's life.
+	 * Gauges (contexts, pasids, pages, scratch entries) are not kept. */
+	struct be_vgpu_counters past;
 	bool status_dirty;
 };
 
@@ -93,33 +100,55 @@ static unsigned long long now_ms(void)
 
 /* ---- status files ---------------------------------------------------------- */
 
+/* The counters of a connection that ends go into d->past. */
+static void add_counters(struct be_vgpu_counters *past,
+			 const struct be_vgpu_counters *c)
+{
+	past->requests += c->requests;
+	past->rejected += c->rejected;
+	past->grant_map_calls += c->grant_map_calls;
+	past->grant_unmap_calls += c->grant_unmap_calls;
+	past->submits += c->submits;
+	past->fences += c->fences;
+	past->faults += c->faults;
+	past->faults_lost += c->faults_lost;
+	past->scratch_events += c->scratch_events;
+}
+
 static void write_status(struct be_daemon *bd, struct be_device *d)
 {
+	struct be_vgpu_counters now, sum = d->past;
 	struct xv_be_status st;
 	int rc;
 
+	memset(&now, 0, sizeof(now));
+	now.generation = d->generation;
 	if (d->conn)
-		be_conn_counters(d->conn, &d->last);
+		be_conn_counters(d->conn, &now);
+	add_counters(&sum, &now);
 	memset(&st, 0, sizeof(st));
 	st.domid = d->domid;
 	st.devid = d->devid;
 	st.state = d->state;
 	snprintf(st.profile, sizeof(st.profile), "%s", d->profile);
-	st.generation = d->conn ? d->last.generation : d->generation;
-	if (d->conn) {
-		st.contexts = d->last.contexts;
-		st.pasids = d->last.pasids;
-		st.pinned_pages = d->last.pinned_pages;
-		st.grant_map_calls = d->last.grant_map_calls;
-		st.grant_unmap_calls = d->last.grant_unmap_calls;
-		st.grant_mapped_pages = d->last.grant_mapped_pages;
-		st.submits = d->last.submits;
-		st.fences = d->last.fences;
-		st.gpu_faults = d->last.faults;
-		st.faults_lost = d->last.faults_lost;
-	}
-	st.requests = d->last.requests;
-	st.rejected = d->last.rejected;
+	st.generation = now.generation;
+	/* gauges: the live connection's state, 0 without one */
+	st.contexts = now.contexts;
+	st.pasids = now.pasids;
+	st.pinned_pages = now.pinned_pages;
+	st.grant_mapped_pages = now.grant_mapped_pages;
+	st.scratch_entries = now.scratch_entries;
+	st.oos_pages = now.oos_pages;
+	/* counters: over the device's life */
+	st.requests = sum.requests;
+	st.rejected = sum.rejected;
+	st.grant_map_calls = sum.grant_map_calls;
+	st.grant_unmap_calls = sum.grant_unmap_calls;
+	st.submits = sum.submits;
+	st.fences = sum.fences;
+	st.gpu_faults = sum.faults;
+	st.faults_lost = sum.faults_lost;
+	st.scratch_events = sum.scratch_events;
 	snprintf(st.last_error, sizeof(st.last_error), "%s", d->last_error);
 	rc = xv_be_status_write(bd->o.run_dir, &st);
 	if (rc)
@@ -141,12 +170,18 @@ static struct be_device *find_dev(struct be_daemon *bd, unsigned int domid,
 
 static void release_conn(struct be_device *d)
 {
+	struct be_vgpu_counters c;
+
 	if (!d->conn)
 		return;
-	be_conn_counters(d->conn, &d->last);
-	d->generation = d->last.generation;
-	be_conn_close(d->conn); /* joins the worker first */
+	be_conn_counters(d->conn, &c);
+	d->generation = c.generation;
+	/* worker joined, contexts and grant mappings gone: final counts */
+	be_conn_stop(d->conn);
+	be_conn_counters(d->conn, &c);
+	be_conn_close(d->conn);
 	d->conn = NULL;
+	add_counters(&d->past, &c);
 	be_log_dev(LOG_INFO, d->domid, d->devid, "released");
 }
 
@@ -208,12 +243,23 @@ static struct be_device *add_dev(struct be_daemon *bd, unsigned int domid,
 		fail(bd, d, rc, bad);
 		d->given_up = true;
 	}
-	/* generation of the previous daemon, if it left a status file */
+	/* generation and counters of the previous daemon, if it left a
+	 * status file: the counters go on over the device's life */
 	{
 		struct xv_be_status old;
 
-		if (xv_be_status_read(bd->o.run_dir, domid, devid, &old) == 0)
+		if (xv_be_status_read(bd->o.run_dir, domid, devid, &old) == 0) {
 			d->generation = old.generation;
+			d->past.requests = old.requests;
+			d->past.rejected = old.rejected;
+			d->past.grant_map_calls = old.grant_map_calls;
+			d->past.grant_unmap_calls = old.grant_unmap_calls;
+			d->past.submits = old.submits;
+			d->past.fences = old.fences;
+			d->past.faults = old.gpu_faults;
+			d->past.faults_lost = old.faults_lost;
+			d->past.scratch_events = old.scratch_events;
+		}
 	}
 	if (xs_watch(bd->xs, d->fe_state, TOKEN_FRONT))
 		d->watching = true;
@@ -562,8 +608,10 @@ void be_daemon_free(struct be_daemon *bd)
 	while (bd->devs) {
 		struct be_device *d = bd->devs;
 
-		/* keep the nodes: the next daemon recovers the device */
+		/* keep the nodes: the next daemon recovers the device, and
+		 * the status file with the final counts */
 		release_conn(d);
+		write_status(bd, d);
 		if (d->watching && bd->xs)
 			xs_unwatch(bd->xs, d->fe_state, TOKEN_FRONT);
 		bd->devs = d->next;

@@ -37,12 +37,15 @@ int xv_be_status_format(const struct xv_be_status *st, char *buf, size_t len)
 	    "\nrejected %" PRIu64 "\ngrant-map-calls %" PRIu64
 	    "\ngrant-unmap-calls %" PRIu64 "\ngrant-mapped-pages %" PRIu64
 	    "\nsubmits %" PRIu64 "\nfences %" PRIu64 "\ngpu-faults %" PRIu64
-	    "\nfaults-lost %" PRIu64 "\nlast-error %s\n",
+	    "\nfaults-lost %" PRIu64 "\nscratch-entries %" PRIu64
+	    "\nscratch-events %" PRIu64 "\noos-pages %" PRIu64
+	    "\nlast-error %s\n",
 	    st->domid, st->devid, st->state, st->profile[0] ? st->profile : "-",
 	    st->generation, st->contexts, st->pasids, st->pinned_pages,
 	    st->requests, st->rejected, st->grant_map_calls,
 	    st->grant_unmap_calls, st->grant_mapped_pages, st->submits,
-	    st->fences, st->gpu_faults, st->faults_lost,
+	    st->fences, st->gpu_faults, st->faults_lost, st->scratch_entries,
+	    st->scratch_events, st->oos_pages,
 	    st->last_error[0] ? st->last_error : "-");
 
 	if (n < 0 || (size_t)n >= len)
@@ -133,6 +136,9 @@ int xv_be_status_parse(const char *text, size_t len, struct xv_be_status *out)
 		KEY("fences", 11, fences, UINT64_MAX)
 		KEY("gpu-faults", 11, gpu_faults, UINT64_MAX)
 		KEY("faults-lost", 11, faults_lost, UINT64_MAX)
+		KEY("scratch-entries", 11, scratch_entries, UINT64_MAX)
+		KEY("scratch-events", 11, scratch_events, UINT64_MAX)
+		KEY("oos-pages", 11, oos_pages, UINT64_MAX)
 #undef KEY
 		/* unknown key: skipped, later versions add some */
 	}

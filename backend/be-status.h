@@ -20,17 +20,27 @@
  *   contexts 0               GPU contexts alive
  *   pasids 0                 PASIDs held
  *   pinned-pages 0           guest pages pinned (grant-mapped)
- *   requests 12              requests answered since the daemon started
+ *   requests 12              requests answered
  *   rejected 1               of those, answered with an error status
  *   grant-map-calls 3        grant map calls (gntdev batches) of the
- *                            GPU path since the device connected
+ *                            GPU path
  *   grant-unmap-calls 1      grant unmap calls of the GPU path
  *   grant-mapped-pages 0     guest pages grant-mapped by the GPU path now
  *   submits 2                SUBMITs queued on the GPU
  *   fences 2                 FENCE_DONE events posted
  *   gpu-faults 0             GPU_FAULT events posted
  *   faults-lost 0            faults dropped while one was held
+ *   scratch-entries 0        shadow entries on the scratch page now
+ *   scratch-events 2         times a shadow entry was sent to scratch
+ *   oos-pages 0              guest table pages out of sync now (OOS
+ *                            contexts: synced at their next SUBMIT)
  *   last-error 768 ring request overflow
+ *
+ * Gauges (the state now: contexts, pasids, pinned-pages,
+ * grant-mapped-pages, scratch-entries, oos-pages) are 0 while no frontend is
+ * connected. Every other number is a counter over the device's life: it
+ * survives frontend reconnects and, through this file, daemon restarts
+ * (a SIGKILLed daemon loses at most its last rewrite interval).
  *
  * A reader must accept unknown keys (later versions add some) and may
  * rely on the keys above. The daemon's pid is in /run/xenvgpud.pid.
@@ -64,6 +74,9 @@ struct xv_be_status {
 	uint64_t fences;
 	uint64_t gpu_faults;
 	uint64_t faults_lost;
+	uint64_t scratch_entries;
+	uint64_t scratch_events;
+	uint64_t oos_pages;
 	char last_error[XV_BE_STATUS_ERRMAX + 1]; /* "" when none */
 };
 

@@ -268,4 +268,7 @@ void be_vgpu_counters(const struct be_vgpu *v, struct be_vgpu_counters *out)
 	out->fences = es.fences_posted;
 	out->faults = es.faults_posted;
 	out->faults_lost = es.faults_lost;
+	out->scratch_entries = gc.scratch_entries;
+	out->scratch_events = gc.scratch_events;
+	out->oos_pages = gc.oos_pages;
 }

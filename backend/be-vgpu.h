@@ -51,6 +51,9 @@ struct be_vgpu_counters {
 	uint64_t fences;	     /* FENCE_DONE events posted */
 	uint64_t faults;	     /* GPU_FAULT events posted */
 	uint64_t faults_lost;	     /* faults dropped while one was pending */
+	uint64_t scratch_entries;    /* shadow entries on scratch now */
+	uint64_t scratch_events;     /* shadow entries sent to scratch */
+	uint64_t oos_pages;	     /* guest table pages out of sync now */
 };
 
 /*

@@ -303,9 +303,15 @@ static int check_ctx_create(const struct xv_req *req,
 		return -XV_ERR_PAYLOAD_RESERVED;
 	if (c->flags & ~XV_CTX_FLAG_ALL)
 		return -XV_ERR_CTX_FLAGS_UNKNOWN;
-	if ((c->flags & XV_CTX_FLAG_NOSNOOP) &&
-	    !(p->features & XV_FEATURE_NOSNOOP))
-		return -XV_ERR_CTX_FLAGS_NOT_NEGOTIATED;
+	/* A profile without the flag's feature refuses it (no-snoop: the
+	 * profile enforces coherency); offered but not acked: the
+	 * frontend's mistake. */
+	if (c->flags & XV_CTX_FLAG_NOSNOOP) {
+		if (!(p->limits.features & XV_FEATURE_NOSNOOP))
+			return -XV_ERR_PERM;
+		if (!(p->features & XV_FEATURE_NOSNOOP))
+			return -XV_ERR_CTX_FLAGS_NOT_NEGOTIATED;
+	}
 	if ((c->flags & XV_CTX_FLAG_OOS) && !(p->features & XV_FEATURE_OOS_PT))
 		return -XV_ERR_CTX_FLAGS_NOT_NEGOTIATED;
 	return 0;

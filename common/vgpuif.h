@@ -673,7 +673,9 @@ struct xv_req_cfg {
  *
  * flags - uint32_t:
  *   XV_CTX_FLAG_NOSNOOP - device accesses need not snoop; requires
- *     XV_FEATURE_NOSNOOP.
+ *     XV_FEATURE_NOSNOOP. A backend that does not offer it (its profile
+ *     enforces coherency) answers XV_ERR_PERM; offered but not acked:
+ *     XV_ERR_CTX_FLAGS_NOT_NEGOTIATED.
  *   XV_CTX_FLAG_OOS - page-table shadow may run out of sync; requires
  *     XV_FEATURE_OOS_PT.
  */

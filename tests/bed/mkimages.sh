@@ -195,7 +195,7 @@ if command -v valgrind >/dev/null; then
 			"valgrind will not start in dom0" >&2
 	fi
 fi
-cp "$here/runner.sh" "$d0/xv/runner.sh"
+cp "$here/runner.sh" "$here/vgpu-lib.sh" "$d0/xv/"
 cp "$here"/*.cfg.in "$d0/xv/"
 for d in scenarios run; do
 	mkdir -p "$d0/xv/$d"

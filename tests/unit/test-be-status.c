@@ -28,6 +28,9 @@ static struct xv_be_status sample(void)
 	st.pinned_pages = 4096;
 	st.requests = 1ull << 40;
 	st.rejected = 7;
+	st.scratch_entries = 2;
+	st.scratch_events = 1ull << 33;
+	st.oos_pages = 5;
 	snprintf(st.last_error, sizeof(st.last_error),
 		 "768 ring request overflow");
 	return st;
@@ -47,6 +50,9 @@ static void test_round_trip(void)
 	CU_ASSERT_STRING_EQUAL(back.profile, "small");
 	CU_ASSERT_EQUAL(back.pinned_pages, 4096);
 	CU_ASSERT_EQUAL(back.requests, 1ull << 40);
+	CU_ASSERT_EQUAL(back.scratch_entries, 2);
+	CU_ASSERT_EQUAL(back.scratch_events, 1ull << 33);
+	CU_ASSERT_EQUAL(back.oos_pages, 5);
 	CU_ASSERT_STRING_EQUAL(back.last_error, "768 ring request overflow");
 	/* no last error */
 	st.last_error[0] = '\0';

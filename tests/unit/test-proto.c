@@ -255,6 +255,10 @@ static void test_ctx_create_flags(void)
 	r.u.ctx_create.flags = XV_CTX_FLAG_NOSNOOP;
 	CU_ASSERT_EQUAL(xv_proto_check_req(&r, &p),
 			-XV_ERR_CTX_FLAGS_NOT_NEGOTIATED);
+	/* a profile that enforces coherency: not permitted */
+	p.limits.features = XV_FEATURE_ALL & ~XV_FEATURE_NOSNOOP;
+	CU_ASSERT_EQUAL(xv_proto_check_req(&r, &p), -XV_ERR_PERM);
+	p.limits.features = XV_FEATURE_ALL;
 	r.u.ctx_create.flags = XV_CTX_FLAG_OOS;
 	CU_ASSERT_EQUAL(xv_proto_check_req(&r, &p), 0);
 	p.features = XV_FEATURE_ALL & ~XV_FEATURE_OOS_PT;

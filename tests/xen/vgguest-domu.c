@@ -9,7 +9,10 @@
  *     keeps the first pattern;
  *  2. a PTE naming grants this guest never made (or revoked: a freed
  *     buffer) reads as the backend's scratch (zeros), and the context
- *     keeps working;
+ *     keeps working; dom0 reads the daemon's status file meanwhile and
+ *     answers data/vgguest/scratch-seen with its scratch-entries and
+ *     scratch-events: exactly "2 2" (no other entry of this guest ever
+ *     went to scratch before);
  *  3. grant references another guest granted (handed over by dom0 in
  *     data/vgguest/foreign) written into this guest's tables and read
  *     through: the victim's bytes never come back; the victim
@@ -181,6 +184,7 @@ static void step_scratch(void)
 	struct xenvgpu_ctx *c = new_ctx("scratch");
 	struct xenvgpu_buf *gone = NULL, *r = NULL;
 	uint32_t refs[2];
+	char *v;
 	int rc;
 
 	if (!c)
@@ -206,6 +210,14 @@ static void step_scratch(void)
 	rc = fill(c, VA_R, 4096, 0x33333333);
 	CHECK(rc == 0 && all(xenvgpu_buf_ptr(r), 4096, 0x33333333),
 	      "the context keeps working afterwards (%s)", es(rc));
+	/* dom0 reads the daemon's scratch counters while they are mapped */
+	put("data/vgguest/scratch-ask", "1");
+	v = wait_node("data/vgguest/scratch-seen", 120);
+	CHECK(v && strcmp(v, "2 2") == 0,
+	      "the backend counts exactly these 2 entries on scratch "
+	      "(scratch-entries, scratch-events: %s)",
+	      v ? v : "no answer");
+	free(v);
 	xenvgpu_unmap(c, VA2);
 	xenvgpu_unmap(c, VA_R);
 	xenvgpu_buf_free(r);
