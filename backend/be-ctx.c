@@ -37,6 +37,13 @@ struct be_gpu_dev {
 };
 
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Written by main() before any ring worker starts, read-only after. */
+static bool pin_cache_keep_unused = true;
+
+void be_gpu_set_pin_cache(bool keep_unused)
+{
+	pin_cache_keep_unused = keep_unused;
+}
 static struct be_gpu_dev *dev_single;
 
 struct ctx_slot;
@@ -358,6 +365,14 @@ static void ctx_teardown(struct be_gpu *g, struct ctx_slot *s)
 	s->flags = 0;
 }
 
+/* The bench baseline (be_gpu_set_pin_cache(false)): no persistent
+ * mappings, so what a request pinned and let go is unmapped at once. */
+static void drop_unused_if_uncached(struct be_gpu *g)
+{
+	if (!pin_cache_keep_unused)
+		xv_mapcache_drop_unused(g->mc);
+}
+
 static void drop_unused_if_idle(struct be_gpu *g)
 {
 	for (uint32_t i = 0; i < g->limits.max_contexts; i++)
@@ -559,6 +574,7 @@ int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 	if (!s->root_set)
 		return -XV_ERR_NO_ROOT;
 	rc = xv_shadow_update_range(s->sh, va, len);
+	drop_unused_if_uncached(g);
 	publish(g);
 	if (rc == -EINVAL)
 		return -XV_ERR_RANGE_LIMIT;
@@ -575,6 +591,7 @@ int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 	if (!s->root_set)
 		return -XV_ERR_NO_ROOT;
 	rc = xv_shadow_resync(s->sh);
+	drop_unused_if_uncached(g);
 	publish(g);
 	return rc ? errno_status(rc) : 0;
 }
@@ -607,6 +624,7 @@ int be_ctx_submit(struct be_gpu *g, uint32_t handle,
 		rc = errno_status(rc);
 out:
 	free(buf); /* the device copied it */
+	drop_unused_if_uncached(g);
 	if (rc)
 		__atomic_store_n(&g->cnt.submit_errors,
 				 g->cnt.submit_errors + 1, __ATOMIC_RELAXED);
