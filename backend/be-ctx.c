@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be-log.h"
 #include "be-submit.h"
 #include "gpu-ref.h"
 #include "iommu-soft.h"
@@ -535,12 +536,34 @@ out:
 	return rc;
 }
 
+/* Where a context's GPU time went (xenvgpud -v; docs/benchmarks.md). */
+static void log_ctx_stats(struct be_gpu *g, const struct ctx_slot *s)
+{
+	struct xv_shadow_stats ss;
+	struct xv_gpu_stats gs;
+
+	xv_shadow_get_stats(s->sh, &ss);
+	xv_gpu_get_stats(g->dev->gpu, &gs);
+	be_log(
+	    LOG_DEBUG,
+	    "d%u: context %u destroyed: shadow %llu 2 MiB leaves, %llu 4 KiB "
+	    "leaves pinned; device: %llu submissions, engines busy %llu us, "
+	    "GPU TLB %llu hits %llu misses, %llu walks",
+	    g->domid, s->handle, (unsigned long long)ss.huge_leaves,
+	    (unsigned long long)ss.pinned_leaves,
+	    (unsigned long long)gs.completed,
+	    (unsigned long long)(gs.busy_ns / 1000),
+	    (unsigned long long)gs.tlb_hits, (unsigned long long)gs.tlb_misses,
+	    (unsigned long long)gs.walks);
+}
+
 int be_ctx_destroy(struct be_gpu *g, uint32_t handle)
 {
 	struct ctx_slot *s = live_slot(g, handle);
 
 	if (!s)
 		return -XV_ERR_NO_CONTEXT;
+	log_ctx_stats(g, s);
 	ctx_teardown(g, s);
 	drop_unused_if_idle(g);
 	publish(g);

@@ -48,15 +48,15 @@
 #include "cpu-ref.h"
 #include "libxenvgpu.h"
 
-#define RUNS	   5u
-#define COPY_MB	   16u
-#define SAXPY_N	   (4u << 20)
-#define MM	   256u
-#define RT_LOOP	   100u /* round trips in one timed run */
-#define BURST	   16u	/* submissions before one fence wait */
-#define WARMUP	   50u
-#define WINDOW	   1000u
-#define WAIT_SECS  600
+#define RUNS	  5u
+#define COPY_MB	  16u
+#define SAXPY_N	  (4u << 20)
+#define MM	  256u
+#define RT_LOOP	  100u /* round trips in one timed run */
+#define BURST	  16u  /* submissions before one fence wait */
+#define WARMUP	  50u
+#define WINDOW	  1000u
+#define WAIT_SECS 600
 
 /* GPU VAs: X and Y hold the COPY/SAXPY data, A B C the matrices, S the
  * round trip's target. The same roles as bench-gpu-direct's buffers. */
@@ -75,6 +75,7 @@ struct vgb {
 	uint8_t cmd[256];
 	size_t cmd_len;
 	unsigned int burst; /* submissions per fence wait */
+	uint64_t submit_ns; /* time inside xenvgpu_submit, summed */
 	int failures;
 };
 
@@ -146,7 +147,8 @@ static int open_vgpu(struct vgb *v, bool holdoff)
 	}
 	printf("vgbench: vGPU open, features acked 0x%x (hold-off %s), "
 	       "ring %u slots, max-pinned-pages %u\n",
-	       caps.features, caps.features & XENVGPU_FEATURE_HOLDOFF ? "on" : "off",
+	       caps.features,
+	       caps.features & XENVGPU_FEATURE_HOLDOFF ? "on" : "off",
 	       caps.ring_slots, caps.max_pinned_pages);
 	rc = xenvgpu_ctx_create(v->h, 0, &v->ctx, NULL);
 	if (rc)
@@ -202,6 +204,8 @@ static void submit_wait(void *arg)
 	struct vgb *v = arg;
 	int rc;
 
+	uint64_t t0 = xv_bench_now_ns();
+
 	if (v->failures)
 		return;
 	for (unsigned int i = 0; i < v->burst; i++) {
@@ -211,6 +215,8 @@ static void submit_wait(void *arg)
 			return;
 		}
 	}
+	/* the clock twice a burst: only the big submissions look at it */
+	v->submit_ns += xv_bench_now_ns() - t0;
 	rc = xenvgpu_fence_wait(v->ctx, v->fence, -1);
 	if (rc)
 		failed(v, "fence wait", rc);
@@ -241,8 +247,14 @@ static void tiny_cmd(struct vgb *v)
 	set_cmd(v, &b);
 }
 
-static void e2e_line(const char *name, double ns)
+static void e2e_line(struct vgb *v, const char *name, double ns,
+		     unsigned int ops)
 {
+	/* where the time goes: queueing (copy + scan of the commands, the
+	 * ring round trip) vs the GPU run and the fence's way back */
+	printf("vgbench: %s: %.0f us a run, of which %.0f us in "
+	       "xenvgpu_submit\n",
+	       name, ns * ops / 1000, (double)v->submit_ns / (RUNS + 1) / 1000);
 	printf("XVBENCH e2e %s %.2f %u\n", name, ns, RUNS);
 	fflush(stdout);
 }
@@ -263,7 +275,8 @@ static void throughput(struct vgb *v)
 {
 	const size_t copy_bytes = (size_t)COPY_MB << 20;
 	struct xv_cmd_builder b;
-	uint8_t *x = xenvgpu_buf_ptr(v->buf[0]), *y = xenvgpu_buf_ptr(v->buf[1]);
+	uint8_t *x = xenvgpu_buf_ptr(v->buf[0]),
+		*y = xenvgpu_buf_ptr(v->buf[1]);
 	float *a = xenvgpu_buf_ptr(v->buf[2]), *bm = xenvgpu_buf_ptr(v->buf[3]);
 	float *ref = malloc(copy_bytes);
 	double ns;
@@ -272,6 +285,8 @@ static void throughput(struct vgb *v)
 		failed(v, "reference buffer", -ENOMEM);
 		return;
 	}
+	printf("vgbench: throughput: COPY 16 MiB\n");
+	fflush(stdout);
 	/* the same data as bench-gpu-direct's */
 	for (size_t i = 0; i < copy_bytes; i++)
 		x[i] = (uint8_t)(i * 131);
@@ -279,11 +294,12 @@ static void throughput(struct vgb *v)
 	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
 	xv_cmd_copy(&b, VA_X, VA_Y, copy_bytes);
 	set_cmd(v, &b);
+	v->submit_ns = 0;
 	ns = xv_bench_median_ns(RUNS, COPY_MB, submit_wait, v);
 	check(v, "COPY 16 MiB", y, x, copy_bytes);
 	if (v->failures)
 		goto out;
-	e2e_line("copy_16MiB", ns);
+	e2e_line(v, "copy_16MiB", ns, COPY_MB);
 
 	for (size_t i = 0; i < SAXPY_N; i++) {
 		((float *)x)[i] = (float)(i % 1000) / 7.0f;
@@ -293,6 +309,7 @@ static void throughput(struct vgb *v)
 	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
 	xv_cmd_saxpy(&b, VA_X, VA_Y, SAXPY_N, 1.5f);
 	set_cmd(v, &b);
+	v->submit_ns = 0;
 	ns = xv_bench_median_ns(RUNS, 2 * SAXPY_N / 1000000, submit_wait, v);
 	/* the warm-up run and RUNS timed ones each added 1.5 x once */
 	for (unsigned int r = 0; r < RUNS + 1; r++)
@@ -300,7 +317,7 @@ static void throughput(struct vgb *v)
 	check(v, "SAXPY 4 Mi (6 runs)", y, ref, SAXPY_N * sizeof(float));
 	if (v->failures)
 		goto out;
-	e2e_line("saxpy_4M", ns);
+	e2e_line(v, "saxpy_4M", ns, 2 * SAXPY_N / 1000000);
 
 	for (size_t i = 0; i < MM * MM; i++) {
 		a[i] = (float)(i % 101) / 11.0f;
@@ -309,13 +326,14 @@ static void throughput(struct vgb *v)
 	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
 	xv_cmd_matmul(&b, VA_A, VA_B, VA_C, MM, MM, MM);
 	set_cmd(v, &b);
+	v->submit_ns = 0;
 	ns = xv_bench_median_ns(RUNS, 2ull * MM * MM * MM / 1000000,
 				submit_wait, v);
 	xv_ref_matmul(ref, a, bm, MM, MM, MM);
 	check(v, "MATMUL 256", xenvgpu_buf_ptr(v->buf[4]), ref,
 	      MM * MM * sizeof(float));
 	if (!v->failures)
-		e2e_line("matmul_256", ns);
+		e2e_line(v, "matmul_256", ns, 2 * MM * MM * MM / 1000000);
 out:
 	free(ref);
 }
@@ -326,6 +344,8 @@ static void grant_window(struct vgb *v)
 	unsigned long g0;
 	char *val;
 
+	printf("vgbench: grant window: %u warm-up submissions\n", WARMUP);
+	fflush(stdout);
 	tiny_cmd(v);
 	for (unsigned int i = 0; i < WARMUP; i++)
 		submit_wait(v);
@@ -353,6 +373,8 @@ static void grant_window(struct vgb *v)
 /* Median ns of one submission, RT_LOOP of them a run, in bursts. */
 static double round_trip_ns(struct vgb *v, unsigned int burst)
 {
+	printf("vgbench: round trips, bursts of %u\n", burst);
+	fflush(stdout);
 	tiny_cmd(v);
 	v->burst = burst;
 	return xv_bench_median_ns(RUNS, RT_LOOP, round_trips, v);
@@ -380,11 +402,13 @@ static int setup(struct vgb *v, bool holdoff, bool big)
 
 	if (open_vgpu(v, holdoff))
 		return -1;
-	if (big && (add_buf(v, 0, copy_bytes, VA_X, 0) ||
-		    add_buf(v, 1, copy_bytes, VA_Y, XENVGPU_MAP_WRITE) ||
-		    add_buf(v, 2, mbytes, VA_A, 0) ||
-		    add_buf(v, 3, mbytes, VA_B, 0) ||
-		    add_buf(v, 4, mbytes, VA_C, XENVGPU_MAP_WRITE)))
+	printf("vgbench: allocating and mapping buffers\n");
+	fflush(stdout);
+	if (big &&
+	    (add_buf(v, 0, copy_bytes, VA_X, 0) ||
+	     add_buf(v, 1, copy_bytes, VA_Y, XENVGPU_MAP_WRITE) ||
+	     add_buf(v, 2, mbytes, VA_A, 0) || add_buf(v, 3, mbytes, VA_B, 0) ||
+	     add_buf(v, 4, mbytes, VA_C, XENVGPU_MAP_WRITE)))
 		return -1;
 	return add_buf(v, 5, 4096, VA_S, XENVGPU_MAP_WRITE);
 }

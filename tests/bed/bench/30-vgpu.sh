@@ -4,7 +4,8 @@
 # its baseline from the same machine state:
 #  1. direct: the reference GPU driven by a program in dom0
 #     (bench-gpu-direct: same shadow walk, GPU TLB and IOMMU model, no
-#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256;
+#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256; once before
+#     the guest's throughput loops and once right after them;
 #  2. xenvgpud as in production; a domU (profile medium) runs vgbench:
 #     the same submissions through its vGPU, the grant window (dom0
 #     counts the daemon's gntdev ioctls with strace attached for just
@@ -38,12 +39,21 @@ bv_until() {
 }
 bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
 
+# bv_direct WHEN: the direct path, in dom0 (no guest running). It runs
+# twice, right before the guest's throughput loops and right after them,
+# so that a change in the load of the machine around QEMU shows up as a
+# difference between the two instead of skewing the ratio unseen.
+bv_direct() {
+	local f=/run/res/$SCEN.direct-$1
+	stage "bench: reference GPU driven directly in dom0 ($1)"
+	timeout 600 /xv/bin/bench-gpu-direct >"$f" 2>&1 ||
+		bv_fail "bench-gpu-direct exited $?"
+	grep '^{' "$f" | sed "s/^/XVBENCH direct-$1 /" >>"$BV_FIG"
+	grep -v '^{' "$f" | sed "s/^/# $1: /" >>"$BV_FIG"
+}
+
 # ---- 1. the direct path, in dom0 ------------------------------------------
-stage "bench: reference GPU driven directly in dom0"
-timeout 600 /xv/bin/bench-gpu-direct >"/run/res/$SCEN.direct" 2>&1 ||
-	bv_fail "bench-gpu-direct exited $?"
-grep '^{' "/run/res/$SCEN.direct" | sed 's/^/XVBENCH direct /' >>"$BV_FIG"
-grep -v '^{' "/run/res/$SCEN.direct" | sed 's/^/# /' >>"$BV_FIG"
+bv_direct before
 
 # bv_daemon LOG [OPTION...]: start xenvgpud, wait until it serves.
 bv_daemon() {
@@ -58,11 +68,14 @@ bv_daemon_stop() {
 	wait "$BV_PID" || bv_fail "xenvgpud did not stop cleanly"
 }
 
-# bv_guest NAME MODE: a domU with a medium vGPU running vgbench in MODE.
+# bv_guest NAME MODE: a domU with a medium vGPU running vgbench in MODE;
+# 256 MiB: 32 MiB of granted buffers and a 16 MiB reference copy do not
+# fit beside the kernel and initramfs in the usual 128.
 bv_guest() {
 	local cfg=/run/$1.cfg id
 	sed -e "s|@NAME@|$1|g" -e "s|@EXTRA@|xvtest=vgbench|g" \
-		-e "s|profile=small|profile=medium|" /xv/vgpu-domu.cfg.in >"$cfg"
+		-e "s|profile=small|profile=medium|" \
+		-e "s|^memory = .*|memory = 256|" /xv/vgpu-domu.cfg.in >"$cfg"
 	stage "bench: creating $1 ($2)"
 	$CTL create "$cfg" >>"$BV_FIG.ctl" 2>&1 || {
 		bv_fail "xenvgpu-ctl create $cfg"
@@ -73,10 +86,19 @@ bv_guest() {
 		bv_fail "$1 did not come up"
 		return 1
 	}
+	# The guest's console on dom0's, so the host log shows its progress.
+	tail -f "/var/log/xen/console/guest-$1.log" >/dev/console 2>&1 &
+	BV_TAIL=$!
 	xenstore-write "/local/domain/$id/data/vgbench/mode" "$2"
 	xenstore-write "/local/domain/$id/xvtest/go" "1:vgbench" &&
 		xenstore-chmod "/local/domain/$id/xvtest" n0 "r$id"
 }
+
+bv_ended() {
+	tr -d '\r' <"/var/log/xen/console/guest-$1.log" |
+		grep -q '^XVTEST-END vgbench rc=' || [ "$(domu_state "$1")" != running ]
+}
+bv_ready_or_ended() { xenstore-read "$2/ready" || bv_ended "$1"; }
 
 # bv_window NAME LABEL: count the grant operations of the guest's steady
 # window from outside the daemon (strace on its gntdev ioctls) and by the
@@ -85,21 +107,28 @@ bv_window() {
 	local id d=/local/domain/$(xl domid "$1")/data/vgbench st=/run/strace.$2
 	local m0 u0 s0 m1 u1 s1 spid sm su
 	id=$(xl domid "$1")
-	if ! bv_until 600 xenstore-read "$d/ready"; then
+	if ! bv_until 600 bv_ready_or_ended "$1" "$d"; then
 		bv_fail "$1 never reached its grant window"
 		return 1
 	fi
+	if ! xenstore-read "$d/ready" >/dev/null 2>&1; then
+		bv_fail "$1 never reached its grant window"
+		return 1
+	fi
+	# the guest's throughput loops are over, and it waits: direct again
+	[ "$2" = pin_cache ] && bv_direct after
 	stage "bench: grant window of $1 ($2)"
 	sleep 3 # the guest is idle: let the status file catch up
 	m0=$(bv_val "$id" grant-map-calls)
 	u0=$(bv_val "$id" grant-unmap-calls)
 	s0=$(bv_val "$id" submits)
 	# -f -p: every thread of the daemon (the vGPU's ring worker maps).
-	strace -f -e trace=ioctl -o "$st" -p "$BV_PID" 2>"$st.err" &
+	/usr/bin/strace -f -e trace=ioctl -o "$st" -p "$BV_PID" 2>"$st.err" &
 	spid=$!
 	bv_until 30 grep -q attached "$st.err" || bv_fail "strace did not attach"
 	xenstore-write "$d/go" 1
-	bv_until 900 xenstore-read "$d/done" || bv_fail "$1 never finished its window"
+	bv_until 900 sh -c "xenstore-read $d/done || ! xl list $1" ||
+		bv_fail "$1 never finished its window"
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid"
 	sleep 3
@@ -118,7 +147,8 @@ bv_window() {
 bv_result() {
 	local log=/var/log/xen/console/guest-$1.log endl rcu rc=1
 	local f=/run/res/$SCEN.vgbench-$1
-	bv_until 600 sh -c "tr -d '\r' <$log | grep -q '^XVTEST-END vgbench rc='"
+	bv_until 600 bv_ended "$1"
+	kill "$BV_TAIL" 2>/dev/null
 	endl=$(tr -d '\r' <"$log" | grep "^XVTEST-END vgbench rc=" | head -1)
 	rcu=$(echo "$endl" | sed -n 's/.* rc=\([0-9]*\).*/\1/p')
 	[ "$rcu" = 0 ] && rc=0
@@ -139,7 +169,7 @@ bv_result() {
 }
 
 # ---- 2. the vGPU as in production ------------------------------------------
-bv_daemon /run/res/xenvgpud-bench.log
+bv_daemon /run/res/xenvgpud-bench.log -v
 if bv_guest bv1 full; then
 	bv_window bv1 pin_cache
 	bv_result bv1
