@@ -6,7 +6,9 @@
  *
  * dom0 says what to run in data/vgbench/mode (relative to this domain's
  * xenstore home) before it starts us:
- *  "full"   1. end-to-end throughput through the vGPU of the same
+ *  "full"   1. ROUNDS rounds (dom0 runs bench-gpu-direct right before
+ *              each: "e2e-go-<r>", "e2e-done-<r>") of end-to-end
+ *              throughput through the vGPU of the same
  *              submissions, sizes and op units as tests/bench/
  *              bench-gpu-direct.c (run in dom0 in the same boot, the
  *              direct baseline): COPY of 16 MiB (op = 1 MiB), SAXPY over
@@ -14,7 +16,7 @@
  *              run). Each timed run is one submission from xenvgpu_submit
  *              to its fence; buffers, mappings and the first (untimed)
  *              submission are set up outside the timing. Median of RUNS.
- *              Lines: "XVBENCH e2e <case> <ns_per_op> <runs>".
+ *              Lines: "XVBENCH e2e <round> <case> <ns_per_op> <runs>".
  *           2. the steady-state grant window (below);
  *           3. submission round trip (a 4-octet FILL, submit + fence
  *              wait), one at a time and in bursts of BURST submissions
@@ -49,6 +51,7 @@
 #include "libxenvgpu.h"
 
 #define RUNS	  5u
+#define ROUNDS	  3u /* throughput rounds, each paired with a direct run */
 #define COPY_MB	  16u
 #define SAXPY_N	  (4u << 20)
 #define MM	  256u
@@ -76,6 +79,7 @@ struct vgb {
 	size_t cmd_len;
 	unsigned int burst; /* submissions per fence wait */
 	uint64_t submit_ns; /* time inside xenvgpu_submit, summed */
+	unsigned int round; /* throughput round, 1..ROUNDS */
 	int failures;
 };
 
@@ -255,7 +259,7 @@ static void e2e_line(struct vgb *v, const char *name, double ns,
 	printf("vgbench: %s: %.0f us a run, of which %.0f us in "
 	       "xenvgpu_submit\n",
 	       name, ns * ops / 1000, (double)v->submit_ns / (RUNS + 1) / 1000);
-	printf("XVBENCH e2e %s %.2f %u\n", name, ns, RUNS);
+	printf("XVBENCH e2e %u %s %.2f %u\n", v->round, name, ns, RUNS);
 	fflush(stdout);
 }
 
@@ -434,8 +438,24 @@ int main(void)
 	free(mode);
 
 	if (setup(&v, true, full) == 0) {
-		if (full)
+		/* dom0 runs the direct path right before each round: the
+		 * pair sees the same load on the machine around QEMU */
+		for (v.round = 1; full && v.round <= ROUNDS && !v.failures;
+		     v.round++) {
+			char key[32];
+			char *val;
+
+			snprintf(key, sizeof(key), "e2e-go-%u", v.round);
+			val = await(key);
+			if (!val) {
+				v.failures++;
+				break;
+			}
+			free(val);
 			throughput(&v);
+			snprintf(key, sizeof(key), "e2e-done-%u", v.round);
+			put(key, v.failures ? "failed" : "ok");
+		}
 		if (!v.failures)
 			grant_window(&v);
 		if (full && !v.failures) {

@@ -4,10 +4,11 @@
 # its baseline from the same machine state:
 #  1. direct: the reference GPU driven by a program in dom0
 #     (bench-gpu-direct: same shadow walk, GPU TLB and IOMMU model, no
-#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256; once before
-#     the guest's throughput loops and once right after them;
+#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256, in rounds
+#     alternating with the guest's same loops through its vGPU (below);
 #  2. xenvgpud as in production; a domU (profile medium) runs vgbench:
-#     the same submissions through its vGPU, the grant window (dom0
+#     the same submissions through its vGPU (3 rounds, each right after
+#     a direct run), the grant window (dom0
 #     counts the daemon's gntdev ioctls with strace attached for just
 #     that window, and reads the daemon's own counters around it), then
 #     the submission round trip with and without notification hold-off;
@@ -39,21 +40,33 @@ bv_until() {
 }
 bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
 
-# bv_direct WHEN: the direct path, in dom0 (no guest running). It runs
-# twice, right before the guest's throughput loops and right after them,
-# so that a change in the load of the machine around QEMU shows up as a
-# difference between the two instead of skewing the ratio unseen.
+# bv_direct ROUND: the direct path, in dom0, while the guest waits.
 bv_direct() {
 	local f=/run/res/$SCEN.direct-$1
-	stage "bench: reference GPU driven directly in dom0 ($1)"
+	stage "bench: round $1: reference GPU driven directly in dom0"
 	timeout 600 /xv/bin/bench-gpu-direct >"$f" 2>&1 ||
 		bv_fail "bench-gpu-direct exited $?"
 	grep '^{' "$f" | sed "s/^/XVBENCH direct-$1 /" >>"$BV_FIG"
 	grep -v '^{' "$f" | sed "s/^/# $1: /" >>"$BV_FIG"
 }
 
-# ---- 1. the direct path, in dom0 ------------------------------------------
-bv_direct before
+# bv_rounds NAME: BV_ROUNDS rounds of: the direct path in dom0 (no guest
+# work running), then the guest's throughput loops through the vGPU.
+# Pairing them in time keeps a change of the host's load (other QEMUs on
+# the same cores) from skewing the ratio: the host reports the median of
+# the per-round ratios.
+BV_ROUNDS=3
+bv_rounds() {
+	local d=/local/domain/$BV_ID/data/vgbench r=1
+	while [ $r -le $BV_ROUNDS ]; do
+		bv_direct "$r"
+		stage "bench: round $r: $1 through its vGPU"
+		xenstore-write "$d/e2e-go-$r" 1
+		bv_quiet 900 sh -c "xenstore-read $d/e2e-done-$r || ! xenstore-read /local/domain/$BV_ID/name" ||
+			bv_fail "$1 never finished round $r"
+		r=$((r + 1))
+	done
+}
 
 # bv_daemon LOG [OPTION...]: start xenvgpud, wait until it serves.
 bv_daemon() {
@@ -128,8 +141,6 @@ bv_window() {
 		bv_fail "$1 never reached its grant window"
 		return 1
 	fi
-	# the guest's throughput loops are over, and it waits: direct again
-	[ "$2" = pin_cache ] && bv_direct after
 	stage "bench: grant window of $1 ($2)"
 	sleep 3 # the guest is idle: let the status file catch up
 	m0=$(bv_val "$id" grant-map-calls)
@@ -184,6 +195,7 @@ bv_result() {
 # ---- 2. the vGPU as in production ------------------------------------------
 bv_daemon /run/res/xenvgpud-bench.log -v
 if bv_guest bv1 full; then
+	bv_rounds bv1
 	bv_window bv1 pin_cache
 	bv_result bv1
 fi
