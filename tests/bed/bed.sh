@@ -92,8 +92,9 @@ dom0_args="console=hvc0 earlyprintk=xen loglevel=4 xvbed_scenarios=$scen"
 [ -n "${BED_KILL_DELAY:-}" ] && dom0_args+=" xvbed_kill_delay=$BED_KILL_DELAY"
 [ -n "${BED_XTEST_TIMEOUT:-}" ] &&
 	dom0_args+=" xvbed_xtest_timeout=$BED_XTEST_TIMEOUT"
-# a comma list on the kernel command line (no spaces there)
-[ -n "${BED_ONLY:-}" ] && dom0_args+=" xvbed_only=$(echo $BED_ONLY | tr ' ' ,)"
+# a "+" list on the kernel command line: no spaces there, and no commas
+# (QEMU's -initrd splits on them)
+[ -n "${BED_ONLY:-}" ] && dom0_args+=" xvbed_only=$(echo $BED_ONLY | tr ' ' +)"
 case $dom0_args$img in *,*)
 	echo "bed: commas cannot pass through QEMU's -initrd" >&2; exit 2 ;;
 esac

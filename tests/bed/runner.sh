@@ -42,7 +42,7 @@ for arg in $(cat /proc/cmdline); do
 	xvbed_fail=1) BED_FAIL=1 ;;
 	xvbed_xtest_timeout=*) BED_XTEST_TIMEOUT=${arg#xvbed_xtest_timeout=} ;;
 	xvbed_scenarios=*) BED_SCEN_DIR=${arg#xvbed_scenarios=} ;;
-	xvbed_only=*) BED_ONLY=,${arg#xvbed_only=}, ;;
+	xvbed_only=*) BED_ONLY=,$(echo "${arg#xvbed_only=}" | tr + ,), ;;
 	esac
 done
 
