@@ -8,10 +8,10 @@
 #     alternating with the guest's same loops through its vGPU (below);
 #  2. xenvgpud as in production; a domU (profile medium) runs vgbench:
 #     the same submissions through its vGPU (3 rounds, each right after
-#     a direct run), the grant window (dom0
-#     counts the daemon's gntdev ioctls with strace attached for just
-#     that window, and reads the daemon's own counters around it), then
-#     the submission round trip with and without notification hold-off;
+#     a direct run), the grant window (dom0 counts the daemon's gntdev
+#     ioctls with strace attached for just that window, and reads the
+#     daemon's own counters around it), then the submission round trip
+#     with and without notification hold-off;
 #  3. xenvgpud --no-pin-cache (every request maps and unmaps its grants):
 #     a second domU runs only the grant window, counted the same way.
 # The frame suite:30-vgpu/figures holds the lines the host turns into
