@@ -3,7 +3,8 @@
 #   make            build everything (-Wall -Wextra -Werror)
 #   make check      install what is missing, then run every test suite
 #   make run        the main job (see README)
-#   make bench      benchmarks with same-run baselines (not tests)
+#   make bench      benchmarks with same-run baselines (not tests): the
+#                   host ones (bench-host), then on the bed (bench-bed)
 #   make format     reformat with .clang-format; format-check verifies it
 #
 # Source lists are wildcards: a new common/foo.c, tests/unit/test-foo.c,
@@ -67,6 +68,7 @@ HDR_STAMPS  := $(HEADERS:%.h=$(B)/hdr/%.ok)
 FUZZ_SECONDS ?= 30
 
 .PHONY: all deps check run unit unit-san fuzz fuzz-build hdrcheck bench \
+        bench-host \
         format format-check clean
 .DELETE_ON_ERROR:
 
@@ -175,7 +177,12 @@ check: deps
 run: deps
 	@$(MAKE) --no-print-directory bed-run
 
+# One after the other, never side by side (-j): each times itself.
 bench: deps
+	@$(MAKE) --no-print-directory bench-host
+	@$(MAKE) --no-print-directory bench-bed
+
+bench-host: deps
 	@$(MAKE) --no-print-directory $(BENCH_BINS)
 	@tests/run-bench.sh $(B)/bench $(BENCH_BINS)
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "be-log.h"
 #include "be-submit.h"
 #include "gpu-ref.h"
 #include "iommu-soft.h"
@@ -38,6 +39,13 @@ struct be_gpu_dev {
 };
 
 static pthread_mutex_t dev_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Written by main() before any ring worker starts, read-only after. */
+static bool pin_cache_keep_unused = true;
+
+void be_gpu_set_pin_cache(bool keep_unused)
+{
+	pin_cache_keep_unused = keep_unused;
+}
 static struct be_gpu_dev *dev_single;
 
 struct ctx_slot;
@@ -142,6 +150,7 @@ struct be_gpu {
 
 	struct be_gpu_counters cnt;
 	uint64_t scratch_events_gone; /* of contexts already destroyed */
+	struct be_log_limit log_limit;
 };
 
 static void on_fence(void *arg, void *priv, uint64_t fence)
@@ -242,6 +251,7 @@ int be_gpu_new(const struct be_gpu_config *cfg, struct be_gpu **out)
 	g->features = cfg->features;
 	g->pasids = cfg->pasids;
 	rc = -ENOMEM;
+	be_log_limit_init(&g->log_limit);
 	g->slot = calloc(l->max_contexts, sizeof(*g->slot));
 	if (!g->slot)
 		goto out;
@@ -337,6 +347,14 @@ static void ctx_teardown(struct be_gpu *g, struct ctx_slot *s)
 	s->live = false;
 	s->root_set = false;
 	s->flags = 0;
+}
+
+/* The bench baseline (be_gpu_set_pin_cache(false)): no persistent
+ * mappings, so what a request pinned and let go is unmapped at once. */
+static void drop_unused_if_uncached(struct be_gpu *g)
+{
+	if (!pin_cache_keep_unused)
+		xv_mapcache_drop_unused(g->mc);
 }
 
 static void drop_unused_if_idle(struct be_gpu *g)
@@ -510,12 +528,31 @@ out:
 	return rc;
 }
 
+/* Where the GPU time went (xenvgpud -v; docs/benchmarks.md). A guest
+ * decides how often contexts go: the line is rate-limited. */
+static void log_ctx_stats(struct be_gpu *g, const struct ctx_slot *s)
+{
+	struct xv_gpu_stats gs;
+
+	xv_gpu_get_stats(g->dev->gpu, &gs);
+	/* be_gpu does not know its devid; the guest's domid says enough */
+	be_log_dev_limited(
+	    &g->log_limit, LOG_DEBUG, g->domid, 0,
+	    "context %u destroyed; device so far: %llu submissions, engines "
+	    "busy %llu us, GPU TLB %llu hits %llu misses, %llu walks",
+	    s->handle, (unsigned long long)gs.completed,
+	    (unsigned long long)(gs.busy_ns / 1000),
+	    (unsigned long long)gs.tlb_hits, (unsigned long long)gs.tlb_misses,
+	    (unsigned long long)gs.walks);
+}
+
 int be_ctx_destroy(struct be_gpu *g, uint32_t handle)
 {
 	struct ctx_slot *s = live_slot(g, handle);
 
 	if (!s)
 		return -XV_ERR_NO_CONTEXT;
+	log_ctx_stats(g, s);
 	ctx_teardown(g, s);
 	drop_unused_if_idle(g);
 	publish(g);
@@ -547,6 +584,7 @@ int be_ctx_pt_update(struct be_gpu *g, uint32_t handle, uint64_t va,
 	if (rc)
 		return rc;
 	rc = xv_shadow_update_range(s->sh, va, len);
+	drop_unused_if_uncached(g);
 	publish(g);
 	if (rc == -EINVAL)
 		return -XV_ERR_RANGE_LIMIT;
@@ -561,6 +599,7 @@ int be_ctx_pt_resync(struct be_gpu *g, uint32_t handle)
 	if (rc)
 		return rc;
 	rc = xv_shadow_resync(s->sh);
+	drop_unused_if_uncached(g);
 	publish(g);
 	return rc ? errno_status(rc) : 0;
 }
@@ -592,6 +631,7 @@ int be_ctx_submit(struct be_gpu *g, uint32_t handle,
 		rc = errno_status(rc);
 out:
 	free(buf); /* the device copied it */
+	drop_unused_if_uncached(g);
 	if (rc)
 		__atomic_store_n(&g->cnt.submit_errors,
 				 g->cnt.submit_errors + 1, __ATOMIC_RELAXED);

@@ -31,6 +31,7 @@
 #ifndef XV_BE_CTX_H
 #define XV_BE_CTX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "be-events.h"
@@ -41,6 +42,16 @@
 
 struct be_gpu_dev;
 struct be_gpu;
+
+/*
+ * Persistent grant mappings (default on): unused map cache entries stay
+ * mapped for the next pin. Off, every vGPU drops its unused entries after
+ * each SUBMIT and page-table request, so each submission maps and unmaps
+ * its command pages: the per-request map/unmap baseline of the bench
+ * (xenvgpud --no-pin-cache, docs/benchmarks.md). Process-wide; set before
+ * the first vGPU exists.
+ */
+void be_gpu_set_pin_cache(bool keep_unused);
 
 /* The process's device (created on first use). -errno. */
 int be_gpu_dev_get(struct be_gpu_dev **out);

@@ -4,12 +4,18 @@
  * be-daemon.c.
  *
  *   xenvgpud [-F] [-v] [-R run-dir] [-L lock-file] [-P pid-file]
+ *            [-r refill-ms] [--no-pin-cache]
+ *
+ * --no-pin-cache is for benchmarks only: no persistent grant mappings,
+ * every request maps and unmaps what it uses (the baseline that
+ * docs/benchmarks.md compares the map cache against).
  *
  * Exit status: 0 after SIGTERM/SIGINT, 1 on an error, 3 when another
  * instance holds the lock.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +23,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "be-ctx.h"
 #include "be-daemon.h"
 #include "be-log.h"
 #include "be-status.h"
@@ -34,12 +41,17 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: xenvgpud [-F] [-v] [-R run-dir] "
-			"[-L lock-file] [-P pid-file] [-r refill-ms]\n"
-			"  -F  stay in the foreground, log to stderr\n"
-			"  -v  log debug lines too\n"
-			"  -r  a device regains one restart every refill-ms "
-			"(1000..3600000, default 1000)\n");
+	fprintf(stderr,
+		"usage: xenvgpud [-F] [-v] [-R run-dir] "
+		"[-L lock-file] [-P pid-file] [-r refill-ms] "
+		"[--no-pin-cache]\n"
+		"  -F  stay in the foreground, log to stderr\n"
+		"  -v  log debug lines too\n"
+		"  -r  a device regains one restart every refill-ms "
+		"(1000..3600000, default 1000)\n"
+		"  --no-pin-cache  benchmarks only: map and unmap guest "
+		"pages per request\n"
+		"                  (no persistent grant mappings)\n");
 }
 
 static int write_pidfile(const char *path)
@@ -67,11 +79,24 @@ int main(int argc, char **argv)
 	unsigned long refill;
 	const char *lock_path = XV_BE_LOCK_FILE, *pid_path = XV_BE_PID_FILE;
 	bool foreground = false, verbose = false, pidfile = false;
+	bool no_pin_cache = false;
 	struct sigaction sa;
 	int lock_fd = -1, opt, rc = 1;
 
-	while ((opt = getopt(argc, argv, "FvR:L:P:r:h")) != -1) {
+	enum { OPT_NO_PIN_CACHE = 256 };
+	static const struct option longopts[] = {
+	    {"no-pin-cache", no_argument, NULL, OPT_NO_PIN_CACHE},
+	    {NULL, 0, NULL, 0},
+	};
+
+	while ((opt = getopt_long(argc, argv, "FvR:L:P:r:h", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
+		case OPT_NO_PIN_CACHE:
+			/* before be_daemon_new: no vGPU exists yet */
+			be_gpu_set_pin_cache(false);
+			no_pin_cache = true;
+			break;
 		case 'F':
 			foreground = true;
 			break;
@@ -141,6 +166,9 @@ int main(int argc, char **argv)
 	if (be_daemon_new(&o, &the_daemon) < 0)
 		goto out;
 	be_log(LOG_INFO, "serving %s devices", "vgpu");
+	if (no_pin_cache)
+		be_log(LOG_INFO, "no pin cache: every request maps and unmaps "
+				 "its grants (a benchmark baseline)");
 	rc = be_daemon_run(the_daemon, &stop) < 0 ? 1 : 0;
 	be_log(LOG_INFO, "stopping");
 out:

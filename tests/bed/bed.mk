@@ -3,6 +3,9 @@
 #   make bed        boot Xen once, run every scenario in tests/bed/scenarios
 #   make bed-run    the main job (tests/bed/run), output printed in full;
 #                   the top-level `make run` calls it
+#   make bench-bed  the benchmarks (tests/bed/bench; not tests): figures in
+#                   build/bench/bed-results.json; `make bench` runs the
+#                   host benchmarks and then these (docs/benchmarks.md)
 # Knobs (make variables or environment), for checking the bed by hand:
 #   BED_FAIL=1          domUs run their suites with one deliberate failure
 #   BED_KILL_DOMU=xs    xl destroy the domU while suite xs runs
@@ -18,7 +21,10 @@ BED_PROGS := $(B)/tests/bed/bedcheck-dom0 $(B)/tests/bed/bedcheck-domu \
 BED_ALL_PROGS = $(BED_PROGS) $(XEN_TEST_PROGS) $(B)/bin/xenvgpud \
                 $(B)/bin/xenvgpu-ctl $(B)/bin/xenvgpu-demo
 
-.PHONY: bed bed-progs bed-run
+# The benchmarks add the direct-path program (dom0) and strace (bed.sh).
+BED_BENCH_PROGS := $(B)/tests/bench/bench-gpu-direct
+
+.PHONY: bed bed-progs bed-run bench-bed
 export BED_FAIL BED_KILL_DOMU BED_KILL_DELAY BED_ACCEL BED_CPU BED_CACHE \
        BED_XTEST_TIMEOUT BED_ONLY
 
@@ -38,6 +44,10 @@ bed: bed-progs
 
 bed-run: bed-progs
 	@tests/bed/bed.sh run $(BED_ALL_PROGS)
+
+bench-bed: deps bed-progs $(BED_BENCH_PROGS)
+	@tools/install-deps.sh strace
+	@tests/bed/bed.sh bench $(BED_ALL_PROGS) $(BED_BENCH_PROGS)
 
 # The bed's headers compile on their own too.
 hdrcheck: $(patsubst %.h,$(B)/hdr/%.ok,$(wildcard tests/bed/*.h))

@@ -9,9 +9,12 @@
 # domain crashed, or a stage hung (it then says which one). QEMU is killed
 # on every exit path.
 #
-# Usage: tests/bed/bed.sh check|run PROGRAM...
+# Usage: tests/bed/bed.sh check|run|bench PROGRAM...
 #   check: the scenarios in tests/bed/scenarios/ (the bed's test suites)
 #   run:   the main job, tests/bed/run/ (output printed in full)
+#   bench: the benchmarks, tests/bed/bench/ (not tests): their figures go
+#          to $BED_BENCH_OUT/bed-results.json (default build/bench) with
+#          a human line each (tests/bed/bench-report.sh)
 # Environment:
 #   BED_CACHE       downloads and extracted packages
 #                   (default /var/cache/xenvgpu-bed, or ~/.cache/... )
@@ -26,7 +29,7 @@
 #   BED_ONLY="A B"       run only the scenarios named (default: all)
 #   BED_BOOT_TIMEOUT=N   seconds allowed for Xen + dom0 to come up (240)
 set -euo pipefail
-mode=${1:?usage: bed.sh check|run PROGRAM...}
+mode=${1:?usage: bed.sh check|run|bench PROGRAM...}
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -50,7 +53,8 @@ elapsed() { echo "$(($(date +%s) - t0))s"; }
 case $mode in
 check) scen=scenarios ;;
 run) scen=run ;;
-*) echo "usage: bed.sh check|run PROGRAM..." >&2; exit 2 ;;
+bench) scen=bench ;;
+*) echo "usage: bed.sh check|run|bench PROGRAM..." >&2; exit 2 ;;
 esac
 
 qpid=""
@@ -107,6 +111,7 @@ kvm) accel_opt=kvm ;;
 *) echo "bed: BED_ACCEL must be tcg or kvm" >&2; exit 2 ;;
 esac
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 say "booting Xen in QEMU ($accel, 2 vCPUs) ($(elapsed))"
 qemu-system-x86_64 -M pc -accel "$accel_opt" -cpu "$cpu" -smp 2 -m 2048 \
 	-nographic -no-reboot -nodefaults -monitor none -display none \
@@ -308,6 +313,12 @@ say "logs in ${logs#$top/} (serial.log: Xen + dom0 console; domu-*.log," \
 	"dom0-dmesg.log, xen-dmesg.log, suite-*.log); QEMU ran $t_boot"
 if [ ${#suite_frames[@]} -eq 0 ]; then
 	bad "no suite ran"
+fi
+if [ "$mode" = bench ]; then
+	# QEMU shares the host: its load says how much the figures may move
+	say "host load average: $load0 at boot, $(cut -d' ' -f1-3 /proc/loadavg) now"
+	"$here/bench-report.sh" "${BED_BENCH_OUT:-$top/build/bench}" \
+		"$logs"/suite-*-figures.log || bad "no benchmark figures"
 fi
 echo "bed: $pass_n passed, $fail_n failed"
 exit $fail

@@ -6,12 +6,15 @@
 #                bzImage decompression that costs seconds under TCG)
 #   dom0.cpio    dom0's initramfs: busybox, Xen daemons and xl, kernel
 #                modules, the bed runner and scenarios, the dom0 sides of
-#                the suites, and the domU kernel + domU initramfs
+#                the suites, the benchmarks' dom0 programs and strace
+#                (when a bench-* program is given), and the domU kernel +
+#                domU initramfs
 #   domu.cpio    the domU initramfs (inside dom0.cpio as well)
 # Images are cached under OUT/<hash of every input>; prints that path.
 #
 # Usage: tests/bed/mkimages.sh XENTREE OUT PROGRAM...
-#   PROGRAM: test programs named <suite>-dom0 / <suite>-domu
+#   PROGRAM: test programs named <suite>-dom0 / <suite>-domu, the vGPU
+#            daemon and tools, benchmark programs named bench-*
 set -euo pipefail
 xt=$1; out=$2; shift 2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +29,7 @@ key=$( {
 		-o -name '*.supp' \) -print0 | sort -z | xargs -0 md5sum
 	md5sum "$here/../../tools/etc/xenvgpu/profiles.conf"
 	command -v valgrind && valgrind --version || :
+	command -v strace && strace -V | head -1 || :
 	for p in "$@"; do md5sum "$p"; done
 	dpkg-query -W -f='${Version}\n' busybox-static libc6 libxen-dev \
 		libcunit1
@@ -168,6 +172,20 @@ for p in "$@"; do
 		stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")" ;;
 	esac
 done
+# The benchmarks (bed.sh bench): a dom0 program driving the reference GPU
+# directly, and strace, which counts the daemon's gntdev ioctls.
+bench=""
+for p in "$@"; do
+	case $p in */bench/bench-*)
+		stage_prog "$d0" "$p" "/xv/bin/$(basename "$p")"
+		bench=1 ;;
+	esac
+done
+if [ -n "$bench" ]; then
+	command -v strace >/dev/null ||
+		{ echo "bed: strace is needed for the benchmarks" >&2; exit 1; }
+	stage_prog "$d0" "$(command -v strace)" /usr/bin/strace
+fi
 mkdir -p "$d0/etc/xenvgpu"
 cp "$here/../../tools/etc/xenvgpu/profiles.conf" "$d0/etc/xenvgpu/"
 cp "$here/valgrind-xenvgpud.supp" "$d0/xv/"
@@ -197,7 +215,7 @@ if command -v valgrind >/dev/null; then
 fi
 cp "$here/runner.sh" "$here/vgpu-lib.sh" "$d0/xv/"
 cp "$here"/*.cfg.in "$d0/xv/"
-for d in scenarios run; do
+for d in scenarios run bench; do
 	mkdir -p "$d0/xv/$d"
 	cp "$here"/$d/*.sh "$d0/xv/$d/"
 done

@@ -350,9 +350,10 @@ int main(void)
 		       (unsigned long long)ss.pinned_leaves);
 	}
 	xv_gpu_get_stats(B.gpu, &st);
-	printf("gpu-direct: %llu submissions, TLB hits %llu misses %llu, "
-	       "walks %llu\n",
+	printf("gpu-direct: %llu submissions, engines busy %llu us, TLB hits "
+	       "%llu misses %llu, walks %llu\n",
 	       (unsigned long long)st.completed,
+	       (unsigned long long)(st.busy_ns / 1000),
 	       (unsigned long long)st.tlb_hits,
 	       (unsigned long long)st.tlb_misses, (unsigned long long)st.walks);
 	return 0;

@@ -890,6 +890,69 @@ static void test_through_grant_mapper(void)
 	be_grant_free(gr);
 }
 
+/*
+ * xenvgpud --no-pin-cache (the bench's per-request baseline): each
+ * submission maps its command page and unmaps it when done, while the
+ * buffers the shadow pins stay mapped; with the cache back on, a repeated
+ * submission maps nothing.
+ */
+static void test_no_pin_cache(void)
+{
+	struct guest g;
+	struct xv_cmd_builder b;
+	uint8_t cmds[64];
+	xv_gaddr_t pages[1];
+	struct xv_evt ev;
+	struct xv_req q;
+	xv_gaddr_t root;
+	uint32_t ctx, w;
+	uint64_t calls;
+	int64_t live;
+
+	guest_init(&g, XV_FEATURE_HOLDOFF);
+	enable_pasid(&g);
+	ctx = ctx_create(&g, 0);
+	CU_ASSERT_FATAL(ctx >= 1);
+	root = set_root(&g, ctx);
+	map_range(&g, ctx, root, FILL_VA, BUF_PAGES);
+	xv_cmd_builder_init(&b, cmds, sizeof(cmds));
+	CU_ASSERT_EQUAL(xv_cmd_fill(&b, FILL_VA, 4, 0x600dcafe), 0);
+	build_submit(&g, cmds, b.len, 1, &q, pages);
+	q.ctx = ctx;
+
+	be_gpu_set_pin_cache(false);
+	/* the first one also drops what earlier requests left unused */
+	CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+	CU_ASSERT_FATAL(next_event(&g, &ev));
+	live = g.m.live;
+	calls = g.m.map_calls;
+	for (uint64_t f = 2; f <= 3; f++) {
+		q.u.submit.fence = f;
+		CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+		CU_ASSERT_EQUAL(g.m.map_calls, calls + f - 1);
+		CU_ASSERT_EQUAL(g.m.live, live); /* unmapped again */
+		CU_ASSERT_FATAL(next_event(&g, &ev));
+		CU_ASSERT_EQUAL(ev.u.fence_done.fence, f);
+	}
+	memcpy(&w, guest_va(&g, root, FILL_VA), 4);
+	CU_ASSERT_EQUAL(w, 0x600dcafe);
+	CU_ASSERT(live > 0); /* the buffer stays pinned by the shadow */
+
+	be_gpu_set_pin_cache(true);
+	for (uint64_t f = 4; f <= 5; f++) {
+		q.u.submit.fence = f;
+		CU_ASSERT_EQUAL(req(&g, &q).status, 0);
+		/* the second is a cache hit */
+		CU_ASSERT_EQUAL(g.m.map_calls, calls + 3);
+		CU_ASSERT_EQUAL(g.m.live, live + 1);
+		CU_ASSERT_FATAL(next_event(&g, &ev));
+		CU_ASSERT_EQUAL(ev.u.fence_done.fence, f);
+	}
+	CU_ASSERT_EQUAL(simple(&g, XV_OP_CTX_DESTROY, ctx).status, 0);
+	CU_ASSERT_EQUAL(g.m.live, 0);
+	guest_fini(&g);
+}
+
 static const struct xv_test_case cases[] = {
     {"FILL + COPY + fence, persistent maps, clean destroy",
      test_fill_copy_fence},
@@ -902,6 +965,7 @@ static const struct xv_test_case cases[] = {
     {"random lifecycles against a model", test_random_lifecycle},
     {"through the grant mapper: every chunk unmapped on destroy",
      test_through_grant_mapper},
+    {"--no-pin-cache: a map and an unmap per submission", test_no_pin_cache},
     {NULL, NULL},
 };
 

@@ -1,0 +1,218 @@
+# Issue 5's benchmarks on the bed (make bench-bed; bed.sh bench). Not
+# tests: only a program that fails or a result that is wrong counts
+# against the run. Everything below runs in ONE boot, so each figure has
+# its baseline from the same machine state:
+#  1. direct: the reference GPU driven by a program in dom0
+#     (bench-gpu-direct: same shadow walk, GPU TLB and IOMMU model, no
+#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256, in rounds
+#     alternating with the guest's same loops through its vGPU (below);
+#  2. xenvgpud as in production; a domU (profile medium) runs vgbench:
+#     the same submissions through its vGPU (3 rounds, each right after
+#     a direct run), the grant window (dom0 counts the daemon's gntdev
+#     ioctls with strace attached for just that window, and reads the
+#     daemon's own counters around it), then the submission round trip
+#     with and without notification hold-off;
+#  3. xenvgpud --no-pin-cache (every request maps and unmaps its grants):
+#     a second domU runs only the grant window, counted the same way.
+# The frame suite:30-vgpu/figures holds the lines the host turns into
+# build/bench/bed-results.json (tests/bed/bench-report.sh).
+scenario_begin 1500
+
+BV_FIG=/run/res/$SCEN.figures
+BV_FAILED=0
+CTL=/xv/bin/xenvgpu-ctl
+: >"$BV_FIG"
+
+bv_say() { echo "$*" >>"$BV_FIG"; }
+bv_fail() {
+	bv_say "FAIL $*"
+	BV_FAILED=$((BV_FAILED + 1))
+}
+bv_until() {
+	local n=$(($1 * 2))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		n=$((n - 1))
+		sleep 0.5
+	done
+	return 1
+}
+bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
+
+# bv_direct ROUND: the direct path, in dom0, while the guest waits.
+bv_direct() {
+	local f=/run/res/$SCEN.direct-$1
+	stage "bench: round $1: reference GPU driven directly in dom0"
+	timeout 600 /xv/bin/bench-gpu-direct >"$f" 2>&1 ||
+		bv_fail "bench-gpu-direct exited $?"
+	grep '^{' "$f" | sed "s/^/XVBENCH direct-$1 /" >>"$BV_FIG"
+	grep -v '^{' "$f" | sed "s/^/# $1: /" >>"$BV_FIG"
+}
+
+# bv_rounds NAME: BV_ROUNDS rounds of: the direct path in dom0 (no guest
+# work running), then the guest's throughput loops through the vGPU.
+# Pairing them in time keeps a change of the host's load (other QEMUs on
+# the same cores) from skewing the ratio: the host reports the median of
+# the per-round ratios.
+BV_ROUNDS=3
+bv_rounds() {
+	local d=/local/domain/$BV_ID/data/vgbench r=1
+	while [ $r -le $BV_ROUNDS ]; do
+		bv_direct "$r"
+		stage "bench: round $r: $1 through its vGPU"
+		xenstore-write "$d/e2e-go-$r" 1
+		bv_quiet 900 sh -c "xenstore-read $d/e2e-done-$r || ! xenstore-read /local/domain/$BV_ID/name" ||
+			bv_fail "$1 never finished round $r"
+		r=$((r + 1))
+	done
+}
+
+# bv_daemon LOG [OPTION...]: start xenvgpud, wait until it serves.
+bv_daemon() {
+	local log=$1
+	shift
+	/xv/bin/xenvgpud -F "$@" >>"$log" 2>&1 &
+	BV_PID=$!
+	bv_until 60 grep -q "serving vgpu" "$log" || bv_fail "xenvgpud $* did not start"
+}
+bv_daemon_stop() {
+	kill -TERM "$BV_PID" 2>/dev/null
+	wait "$BV_PID" || bv_fail "xenvgpud did not stop cleanly"
+}
+
+# bv_guest NAME MODE: a domU with a medium vGPU running vgbench in MODE;
+# 256 MiB: 32 MiB of granted buffers and a 16 MiB reference copy do not
+# fit beside the kernel and initramfs in the usual 128.
+bv_guest() {
+	local cfg=/run/$1.cfg id
+	sed -e "s|@NAME@|$1|g" -e "s|@EXTRA@|xvtest=vgbench|g" \
+		-e "s|profile=small|profile=medium|" \
+		-e "s|^memory = .*|memory = 256|" /xv/vgpu-domu.cfg.in >"$cfg"
+	stage "bench: creating $1 ($2)"
+	$CTL create "$cfg" >>"$BV_FIG.ctl" 2>&1 || {
+		bv_fail "xenvgpu-ctl create $cfg"
+		return 1
+	}
+	id=$(xl domid "$1")
+	BV_ID=$id
+	bv_until 120 grep -q '^XVTEST-UP' "/var/log/xen/console/guest-$1.log" || {
+		bv_fail "$1 did not come up"
+		return 1
+	}
+	# The guest's console on dom0's, so the host log shows its progress.
+	tail -f "/var/log/xen/console/guest-$1.log" >/dev/console 2>&1 &
+	BV_TAIL=$!
+	xenstore-write "/local/domain/$id/data/vgbench/mode" "$2"
+	xenstore-write "/local/domain/$id/xvtest/go" "1:vgbench" &&
+		xenstore-chmod "/local/domain/$id/xvtest" n0 "r$id"
+}
+
+# While the guest measures, dom0 must stay quiet: these waits poll every
+# 2 s with cheap commands only (no xl: one `xl list` costs dom0 more CPU
+# under TCG than a whole vGPU round trip, and the GPU engines run here).
+bv_quiet() {
+	local n=$(($1 / 2))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		n=$((n - 1))
+		sleep 2
+	done
+	return 1
+}
+bv_ended() { # NAME: its vgbench ended, or the domain is gone
+	grep -q '^XVTEST-END vgbench rc=' "/var/log/xen/console/guest-$1.log" ||
+		! xenstore-read "/local/domain/$BV_ID/name"
+}
+bv_ready_or_ended() { xenstore-read "$2/ready" || bv_ended "$1"; }
+
+# bv_window NAME LABEL: count the grant operations of the guest's steady
+# window from outside the daemon (strace on its gntdev ioctls) and by the
+# daemon's own counters (its status file, rewritten every 2 s).
+bv_window() {
+	local id=$BV_ID d=/local/domain/$BV_ID/data/vgbench st=/run/strace.$2
+	local m0 u0 s0 m1 u1 s1 spid sm su
+	if ! bv_quiet 600 bv_ready_or_ended "$1" "$d"; then
+		bv_fail "$1 never reached its grant window"
+		return 1
+	fi
+	if ! xenstore-read "$d/ready" >/dev/null 2>&1; then
+		bv_fail "$1 never reached its grant window"
+		return 1
+	fi
+	stage "bench: grant window of $1 ($2)"
+	sleep 3 # the guest is idle: let the status file catch up
+	m0=$(bv_val "$id" grant-map-calls)
+	u0=$(bv_val "$id" grant-unmap-calls)
+	s0=$(bv_val "$id" submits)
+	# -f -p: every thread of the daemon (the vGPU's ring worker maps).
+	/usr/bin/strace -f -e trace=ioctl -o "$st" -p "$BV_PID" 2>"$st.err" &
+	spid=$!
+	bv_until 30 grep -q attached "$st.err" || bv_fail "strace did not attach"
+	xenstore-write "$d/go" 1
+	bv_quiet 900 sh -c "xenstore-read $d/done || ! xenstore-read /local/domain/$id/name" ||
+		bv_fail "$1 never finished its window"
+	kill -INT "$spid" 2>/dev/null
+	wait "$spid"
+	sleep 3
+	m1=$(bv_val "$id" grant-map-calls)
+	u1=$(bv_val "$id" grant-unmap-calls)
+	s1=$(bv_val "$id" submits)
+	xenstore-write "$d/counted" 1
+	sm=$(grep -c 'IOCTL_GNTDEV_MAP_GRANT_REF' "$st")
+	su=$(grep -c 'IOCTL_GNTDEV_UNMAP_GRANT_REF' "$st")
+	bv_say "XVBENCH grants $2 submits=$((s1 - s0)) strace_map=$sm strace_unmap=$su daemon_map=$((m1 - m0)) daemon_unmap=$((u1 - u0)) window=$(xenstore-read "$d/done")"
+	bv_say "# strace: $(wc -l <"$st") ioctl lines; $(tr '\n' ' ' <"$st.err")"
+}
+
+# bv_result NAME: the guest's output as one suite frame (named after the
+# guest, as run/20-vgpu-demo.sh does), its figures, then destroy it.
+bv_result() {
+	local log=/var/log/xen/console/guest-$1.log endl rcu rc=1
+	local f=/run/res/$SCEN.vgbench-$1
+	bv_quiet 600 bv_ended "$1"
+	kill "$BV_TAIL" 2>/dev/null
+	endl=$(tr -d '\r' <"$log" | grep "^XVTEST-END vgbench rc=" | head -1)
+	rcu=$(echo "$endl" | sed -n 's/.* rc=\([0-9]*\).*/\1/p')
+	[ "$rcu" = 0 ] && rc=0
+	{
+		echo "scenario=$SCEN domu=$1 domid=$(xl domid "$1" 2>/dev/null)"
+		echo "status=$([ -n "$rcu" ] && echo ok || echo timeout) dom0_rc=0 domu_rc=${rcu:-none}"
+		echo "---- domU side: vgbench"
+		tr -d '\r' <"$log" |
+			sed -n '/^XVTEST-BEGIN vgbench$/,/^XVTEST-END vgbench /p'
+	} >"$f"
+	BED_SUITES=$((BED_SUITES + 1))
+	[ $rc -eq 0 ] || BED_FAILED=$((BED_FAILED + 1))
+	emit "suite:$SCEN/vgbench@$1" $rc "$f"
+	tr -d '\r' <"$log" | grep '^XVBENCH ' >>"$BV_FIG"
+	tr -d '\r' <"$log" | grep '^{' | sed 's/^/XVBENCH json /' >>"$BV_FIG"
+	DOMU=$1
+	domu_destroy
+}
+
+# ---- 2. the vGPU as in production ------------------------------------------
+bv_daemon /run/res/xenvgpud-bench.log -v
+if bv_guest bv1 full; then
+	bv_rounds bv1
+	bv_window bv1 pin_cache
+	bv_result bv1
+fi
+bv_daemon_stop
+
+# ---- 3. the per-request map/unmap baseline ---------------------------------
+bv_daemon /run/res/xenvgpud-bench-nocache.log --no-pin-cache
+if bv_guest bv2 grants; then
+	bv_window bv2 no_pin_cache
+	bv_result bv2
+fi
+bv_daemon_stop
+emit "log:$SCEN.xenvgpud" 0 /run/res/xenvgpud-bench.log
+emit "log:$SCEN.xenvgpud-nocache" 0 /run/res/xenvgpud-bench-nocache.log
+
+DOMU=""
+DOMID=""
+DOMU_LOG=/dev/null
+cp "$BV_FIG" "/run/res/$SCEN.figures.dom0"
+suite_result figures ok "$BV_FAILED" 0 "/run/res/$SCEN.figures.dom0"
