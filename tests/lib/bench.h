@@ -22,6 +22,17 @@ uint64_t xv_bench_now_ns(void);
 double xv_bench_median_ns(unsigned int runs, uint64_t ops,
 			  void (*fn)(void *arg), void *arg);
 
+/*
+ * Paired runs, for a ratio that drifting machine load cannot skew: after
+ * one warm-up call of each, `runs` times fn_a then fn_b, each pair giving
+ * the ratio (fn_a's ns per op) / (fn_b's). Returns the median of those
+ * ratios; *a_ns and *b_ns get each side's median ns per op.
+ */
+double xv_bench_paired(unsigned int runs, uint64_t ops_a,
+		       void (*fn_a)(void *arg), void *arg_a, uint64_t ops_b,
+		       void (*fn_b)(void *arg), void *arg_b, double *a_ns,
+		       double *b_ns);
+
 struct xv_bench_result {
 	const char *bench;     /* e.g. "pasid" */
 	const char *case_name; /* e.g. "alloc_free_99pct" */
@@ -33,6 +44,9 @@ struct xv_bench_result {
 	double target_ratio;
 	bool target_speedup; /* target is baseline/subject >= target_ratio */
 	unsigned int runs;
+	/* > 0: subject/baseline as xv_bench_paired measured it (the median
+	 * of per-pair ratios), reported instead of the ratio of medians. */
+	double paired_ratio;
 };
 
 /* Print the JSON line and the human line. */
