@@ -38,7 +38,10 @@
  *    (re-reads that VA's entry at each of the four levels); per update.
  * Baselines, measured in the same run:
  *  - raw_store_loop: stores the same 512 shadow entries into a plain array
- *    with single 64-bit stores and no checks (the issue's baseline);
+ *    with single 64-bit stores and no checks (the issue's baseline). Every
+ *    case runs paired with it in its own setup (xv_bench_paired: RUNS
+ *    pairs, the median of the per-pair ratios), because this VM's timing
+ *    drifts by 2x within one process;
  *  - pin_unpin_store_loop: a 512-page pin batch through the map cache,
  *    the stores, and the unpin of the same pages by token (unpin_tokens):
  *    what the pin interface alone costs, the floor under an engine that
