@@ -16,8 +16,11 @@
  *    says; no other slot state holds a pin.
  *  - A non-leaf slot in SLOT_LIVE has a child node; in SLOT_SCRATCH_* its
  *    shadow entry points at the scratch table of the level below.
- *  - An L1 node is either huge (no table; parent entry is a 2 MiB leaf
- *    built from u.leaf.sentry[0]) or has a table equal to u.leaf.sentry.
+ *  - An L1 node is either huge (no table; its 512 entries are in
+ *    u.leaf.sentry and its parent entry is a 2 MiB leaf built from
+ *    u.leaf.sentry[0]) or has a table, which then holds its entries
+ *    (u.leaf.sentry is stale: one store per changed slot, not two).
+ *    leaf_ent() names whichever holds them.
  */
 #include "shadow.h"
 
@@ -312,11 +315,18 @@ static void unpin_list(struct xv_shadow *sh, struct pin_list *l)
 	l->nr = l->nw = 0;
 }
 
+/* The entries of L1 node n: its table, or u.leaf.sentry when it has none
+ * (huge, or being built). */
+static inline uint64_t *leaf_ent(struct sh_node *n)
+{
+	return n->table && !n->huge ? n->table : n->u.leaf.sentry;
+}
+
 /* Add the pin of live slot i of L1 node n to l. */
-static inline void pin_list_add(struct pin_list *l, const struct sh_node *n,
+static inline void pin_list_add(struct pin_list *l, struct sh_node *n,
 				unsigned int i)
 {
-	if (n->u.leaf.sentry[i] & XV_PTE_W)
+	if (leaf_ent(n)[i] & XV_PTE_W)
 		l->v[XV_PT_ENTRIES + l->nw++] = n->u.leaf.pinned[i];
 	else
 		l->v[l->nr++] = n->u.leaf.pinned[i];
@@ -363,9 +373,9 @@ static uint64_t leaf_flags(uint64_t sentry)
 }
 
 /* The 512 leaves of n can be one 2 MiB leaf. */
-static bool leaf_huge_ok(const struct sh_node *n)
+static bool leaf_huge_ok(struct sh_node *n)
 {
-	const uint64_t *s = n->u.leaf.sentry;
+	const uint64_t *s = leaf_ent(n);
 	xv_iova_t base;
 	uint64_t f;
 
@@ -521,11 +531,10 @@ leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
 		/* xv_pte_shadow_leaf(iova, leaf_flags(copy)): the IOVA has
 		 * frame bits only, and a queued valid entry has P set. */
 		e = iova | (n->copy[i] & (XV_PTE_P | XV_PTE_W | XV_PTE_NS));
-		if (n->u.leaf.sentry[i] & XV_PTE_W)
+		if (table[i] & XV_PTE_W)
 			w->old.v[XV_PT_ENTRIES + onw++] = n->u.leaf.pinned[i];
 		else
 			w->old.v[onr++] = n->u.leaf.pinned[i];
-		n->u.leaf.sentry[i] = e;
 		n->u.leaf.pinned[i] = w->pins[p].token;
 		xv_pte_store(&table[i], e);
 	}
@@ -555,7 +564,7 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 	struct leaf_work *w = &sh->w;
 	struct xv_mc_entry **old = w->old.hit;
 	uint16_t *defer = w->defer;
-	uint64_t *copy = n->copy, *sentry = n->u.leaf.sentry;
+	uint64_t *copy = n->copy;
 	uint64_t *pinned = n->u.leaf.pinned, *table = n->table;
 	const uint8_t *state = n->state;
 	struct leaf_batch lb = {0};
@@ -588,7 +597,6 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 		ent = e->iova | (g & XV_PTE_LEAF_FLAGS);
 		o = (struct xv_mc_entry *)(uintptr_t)pinned[i];
 		pinned[i] = (uint64_t)(uintptr_t)e;
-		sentry[i] = ent;
 		xv_pte_store(&table[i], ent);
 		nst++;
 		/* The old pin, after the store: a page others still hold
@@ -629,7 +637,11 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 	const uint64_t *copy = n->copy;
 	const uint64_t scratch = scratch_entry(sh, 1);
 	const bool tokens = sh->tokens;
+	/* The entries as they are (the table of a live 4 KiB node, else
+	 * u.leaf.sentry); new ones go to the table when store_now, else to
+	 * u.leaf.sentry. */
 	uint64_t *sentry = n->u.leaf.sentry, *pinned = n->u.leaf.pinned;
+	const uint64_t *ent = leaf_ent(n);
 	uint64_t *table = n->table;
 	uint8_t *state = n->state;
 	/* The range stored so far: leaf_scan_hits's, if it stored any. */
@@ -712,7 +724,7 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 			e = scratch;
 		}
 		if (old == SLOT_LIVE) {
-			if (sentry[i] & XV_PTE_W)
+			if (ent[i] & XV_PTE_W)
 				old_v[XV_PT_ENTRIES + onw++] = pinned[i];
 			else
 				old_v[onr++] = pinned[i];
@@ -724,9 +736,10 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 			events += is_scratch_state(ns);
 			state[i] = ns;
 		}
-		sentry[i] = e;
 		pinned[i] = pv;
-		if (store_now && slot_store(table, i, e)) {
+		if (!store_now)
+			sentry[i] = e;
+		else if (slot_store(table, i, e)) {
 			/* Widen: leaf_scan_hits's range may lie past i. */
 			lo = i < lo ? i : lo;
 			hi = i > hi ? i : hi;
@@ -771,6 +784,10 @@ static int leaf_apply(struct xv_shadow *sh, struct sh_node *n,
 		struct sh_node *p = n->parent;
 		uint64_t *old_table = n->table;
 
+		/* A merge: the entries leave the table for u.leaf.sentry. */
+		if (!was_huge)
+			memcpy(sentry, old_table,
+			       XV_PT_ENTRIES * sizeof(*sentry));
 		n->huge = true;
 		if (slot_store(p->table, n->pidx, node_parent_entry(n)) ||
 		    lo <= hi)
