@@ -28,7 +28,6 @@
  * Everything is destroyed and freed at the end; dom0 checks the daemon
  * holds nothing for this guest.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,7 @@
 #include "cmd.h"
 #include "cpu-ref.h"
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 #define VA_X	0x10000000ull
 #define VA_Y	0x20000000ull
@@ -58,28 +58,9 @@
 
 static struct xs_handle *xs;
 static struct xenvgpu *h;
-static int failures;
 static uint64_t fence;
 static uint8_t cmdbuf[4096];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-#define CHECK(cond, ...)                 \
-	do {                             \
-		if (cond) {              \
-			printf("ok   "); \
-		} else {                 \
-			printf("FAIL "); \
-			failures++;      \
-		}                        \
-		printf(__VA_ARGS__);     \
-		printf("\n");            \
-		fflush(stdout);          \
-	} while (0)
-
-static const char *es(int rc)
-{
-	return xenvgpu_strerror(rc);
-}
 
 static uint32_t next32(void)
 {
@@ -94,46 +75,6 @@ static void random_floats(float *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		f[i] = (float)((int32_t)next32() % 100000) / 997.0f;
-}
-
-static char *wait_node(const char *path, int seconds)
-{
-	for (int i = 0; i < seconds * 5; i++) {
-		unsigned int len;
-		char *v = xs_read(xs, XBT_NULL, path, &len);
-
-		if (v)
-			return v;
-		usleep(200000);
-	}
-	return NULL;
-}
-
-static void put(const char *path, const char *val)
-{
-	xs_write(xs, XBT_NULL, path, val, strlen(val));
-}
-
-/* Submit what b holds on c with the next fence; the fence's outcome. */
-static int run(struct xenvgpu_ctx *c, struct xv_cmd_builder *b)
-{
-	int rc;
-
-	fence++;
-	rc = xenvgpu_submit(c, b->buf, b->len, fence);
-	if (rc)
-		return rc;
-	return xenvgpu_fence_wait(c, fence, 60000);
-}
-
-static bool all(const void *p, size_t bytes, uint32_t v)
-{
-	const uint32_t *w = p;
-
-	for (size_t i = 0; i < bytes / 4; i++)
-		if (w[i] != v)
-			return false;
-	return true;
 }
 
 static void drain_faults(void)
@@ -228,38 +169,40 @@ static int commands(struct xenvgpu_ctx *ctx, struct bufs *s, bool one,
 	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	xv_cmd_fill(&b, VA_X, BYTES, pat);
 	if (!one) {
-		rc = run(ctx, &b);
-		CHECK(rc == 0 && all(xenvgpu_buf_ptr(s->x), BYTES, pat),
-		      "%s: FILL of 16 KiB with %#x (%s)", what, pat, es(rc));
+		rc = vgt_run(ctx, &b, &fence, 60000);
+		vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(s->x), BYTES, pat),
+			  "%s: FILL of 16 KiB with %#x (%s)", what, pat,
+			  xenvgpu_strerror(rc));
 		bad += rc != 0;
 		xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	}
 	xv_cmd_copy(&b, VA_Y, VA_X, cbytes);
 	if (!one) {
-		rc = run(ctx, &b);
-		CHECK(rc == 0 && !memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES),
-		      "%s: COPY of %zu octets over the FILL, bit-exact (%s)",
-		      what, cbytes, es(rc));
+		rc = vgt_run(ctx, &b, &fence, 60000);
+		vgt_check(
+		    rc == 0 && !memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES),
+		    "%s: COPY of %zu octets over the FILL, bit-exact (%s)",
+		    what, cbytes, xenvgpu_strerror(rc));
 		bad += rc != 0 || memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES);
 		xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	}
 	xv_cmd_saxpy(&b, VA_Y + 8192, VA_Y + 12288, SAXPY_N, alpha);
 	if (!one) {
-		rc = run(ctx, &b);
+		rc = vgt_run(ctx, &b, &fence, 60000);
 		memcpy(yb, (uint8_t *)xenvgpu_buf_ptr(s->y) + 12288, sizeof(y));
-		CHECK(rc == 0 && !memcmp(yb, yref, sizeof(y)),
-		      "%s: SAXPY n=%u a=%g bit-exact (%s)", what, SAXPY_N,
-		      (double)alpha, es(rc));
+		vgt_check(rc == 0 && !memcmp(yb, yref, sizeof(y)),
+			  "%s: SAXPY n=%u a=%g bit-exact (%s)", what, SAXPY_N,
+			  (double)alpha, xenvgpu_strerror(rc));
 		bad += rc != 0 || memcmp(yb, yref, sizeof(y));
 		xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	}
 	xv_cmd_matmul(&b, VA_A, VA_B, VA_C, MM_M, MM_N, MM_K);
 	if (!one) {
-		rc = run(ctx, &b);
-		CHECK(rc == 0 &&
-			  !memcmp(xenvgpu_buf_ptr(s->c), cref, sizeof(cref)),
-		      "%s: MATMUL %ux%ux%u bit-exact (%s)", what, MM_M, MM_N,
-		      MM_K, es(rc));
+		rc = vgt_run(ctx, &b, &fence, 60000);
+		vgt_check(rc == 0 && !memcmp(xenvgpu_buf_ptr(s->c), cref,
+					     sizeof(cref)),
+			  "%s: MATMUL %ux%ux%u bit-exact (%s)", what, MM_M,
+			  MM_N, MM_K, xenvgpu_strerror(rc));
 		bad += rc != 0 ||
 		       memcmp(xenvgpu_buf_ptr(s->c), cref, sizeof(cref));
 		xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
@@ -267,22 +210,24 @@ static int commands(struct xenvgpu_ctx *ctx, struct bufs *s, bool one,
 	xv_cmd_timestamp(&b, VA_T + 8);
 	xv_cmd_fence_write(&b, VA_T, fval);
 	xv_cmd_timestamp(&b, VA_T + 16);
-	rc = run(ctx, &b);
-	CHECK(rc == 0 && t[0] == fval && t[1] != 0 && t[2] >= t[1] &&
-		  xenvgpu_fence_done(ctx) >= fence,
-	      "%s: FENCE_WRITE %#llx, TIMESTAMPs %llu <= %llu, fence %llu "
-	      "done (%s)",
-	      what, (unsigned long long)t[0], (unsigned long long)t[1],
-	      (unsigned long long)t[2], (unsigned long long)fence, es(rc));
+	rc = vgt_run(ctx, &b, &fence, 60000);
+	vgt_check(rc == 0 && t[0] == fval && t[1] != 0 && t[2] >= t[1] &&
+		      xenvgpu_fence_done(ctx) >= fence,
+		  "%s: FENCE_WRITE %#llx, TIMESTAMPs %llu <= %llu, fence %llu "
+		  "done (%s)",
+		  what, (unsigned long long)t[0], (unsigned long long)t[1],
+		  (unsigned long long)t[2], (unsigned long long)fence,
+		  xenvgpu_strerror(rc));
 	bad += rc != 0 || t[0] != fval || t[1] == 0 || t[2] < t[1];
 	if (one) {
 		memcpy(yb, (uint8_t *)xenvgpu_buf_ptr(s->y) + 12288, sizeof(y));
-		CHECK(rc == 0 && !memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES) &&
-			  !memcmp(yb, yref, sizeof(y)) &&
-			  !memcmp(xenvgpu_buf_ptr(s->c), cref, sizeof(cref)),
-		      "%s: FILL, COPY, SAXPY, MATMUL in one submission, "
-		      "bit-exact (%s)",
-		      what, es(rc));
+		vgt_check(
+		    rc == 0 && !memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES) &&
+			!memcmp(yb, yref, sizeof(y)) &&
+			!memcmp(xenvgpu_buf_ptr(s->c), cref, sizeof(cref)),
+		    "%s: FILL, COPY, SAXPY, MATMUL in one submission, "
+		    "bit-exact (%s)",
+		    what, xenvgpu_strerror(rc));
 		bad += memcmp(xenvgpu_buf_ptr(s->x), xref, BYTES) != 0 ||
 		       memcmp(yb, yref, sizeof(y)) != 0 ||
 		       memcmp(xenvgpu_buf_ptr(s->c), cref, sizeof(cref)) != 0;
@@ -295,8 +240,8 @@ static struct xenvgpu_ctx *new_ctx(uint32_t flags, const char *why)
 	struct xenvgpu_ctx *c = NULL;
 	int rc = xenvgpu_ctx_create(h, flags, &c, NULL);
 
-	CHECK(rc == 0, "%s context (flags %#x): handle %u (%s)", why, flags,
-	      xenvgpu_ctx_handle(c), es(rc));
+	vgt_check(rc == 0, "%s context (flags %#x): handle %u (%s)", why, flags,
+		  xenvgpu_ctx_handle(c), xenvgpu_strerror(rc));
 	return c;
 }
 
@@ -309,13 +254,14 @@ static void step_commands(uint32_t flags, const char *what)
 	if (!c)
 		return;
 	rc = bufs_map(c, &s);
-	CHECK(rc == 0, "%s: buffers mapped (%s)", what, es(rc));
+	vgt_check(rc == 0, "%s: buffers mapped (%s)", what,
+		  xenvgpu_strerror(rc));
 	if (rc == 0) {
 		commands(c, &s, false, what);
 		commands(c, &s, true, what);
 	}
 	bufs_free(c, &s);
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "%s: context destroyed", what);
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "%s: context destroyed", what);
 }
 
 /*
@@ -337,34 +283,36 @@ static void step_remap(uint32_t flags, const char *what)
 	rc = xenvgpu_map(c, x, VA_M, XENVGPU_MAP_WRITE);
 	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	xv_cmd_fill(&b, VA_M, 8192, 0x5eed0001);
-	rc = rc ? rc : run(c, &b);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(x), 8192, 0x5eed0001),
-	      "%s: FILL through VA_M lands in X (TLB warm) (%s)", what, es(rc));
+	rc = rc ? rc : vgt_run(c, &b, &fence, 60000);
+	vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(x), 8192, 0x5eed0001),
+		  "%s: FILL through VA_M lands in X (TLB warm) (%s)", what,
+		  xenvgpu_strerror(rc));
 	rc = xenvgpu_unmap(c, VA_M);
 	rc = rc ? rc : xenvgpu_map(c, y, VA_M, XENVGPU_MAP_WRITE);
 	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	xv_cmd_fill(&b, VA_M, 8192, 0x5eed0002);
-	rc = rc ? rc : run(c, &b);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(y), 8192, 0x5eed0002) &&
-		  all(xenvgpu_buf_ptr(x), 8192, 0x5eed0001),
-	      "%s: VA_M remapped onto Y (PT_UPDATE): the next FILL lands in "
-	      "Y, X keeps its bytes (no stale GPU TLB entry) (%s)",
-	      what, es(rc));
+	rc = rc ? rc : vgt_run(c, &b, &fence, 60000);
+	vgt_check(
+	    rc == 0 && vgt_all(xenvgpu_buf_ptr(y), 8192, 0x5eed0002) &&
+		vgt_all(xenvgpu_buf_ptr(x), 8192, 0x5eed0001),
+	    "%s: VA_M remapped onto Y (PT_UPDATE): the next FILL lands in "
+	    "Y, X keeps its bytes (no stale GPU TLB entry) (%s)",
+	    what, xenvgpu_strerror(rc));
 	if (flags & XENVGPU_CTX_OOS) {
 		char *v;
 
-		put("data/vgall/oos-ask", "1");
-		v = wait_node("data/vgall/oos-seen", 120);
-		CHECK(v && atoi(v) >= 1,
-		      "%s: dom0 saw the context's table page out of sync "
-		      "(oos-pages %s)",
-		      what, v ? v : "(no answer)");
+		vgt_put(xs, "data/vgall/oos-ask", "1");
+		v = vgt_wait_node(xs, "data/vgall/oos-seen", 120);
+		vgt_check(v && atoi(v) >= 1,
+			  "%s: dom0 saw the context's table page out of sync "
+			  "(oos-pages %s)",
+			  what, v ? v : "(no answer)");
 		free(v);
 	}
 	xenvgpu_unmap(c, VA_M);
 	xenvgpu_buf_free(x);
 	xenvgpu_buf_free(y);
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "%s: context destroyed", what);
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "%s: context destroyed", what);
 }
 
 /* FILL X, [FLUSH,] FILL at a hole: X's content after the fault. */
@@ -385,11 +333,12 @@ static void write_then_fault(uint32_t flags, bool flush, uint32_t pat,
 	if (flush)
 		xv_cmd_flush(&b);
 	xv_cmd_fill(&b, VA_HOLE, 64, 1);
-	rc = rc ? rc : run(c, &b);
-	CHECK(rc == -XENVGPU_ERR_CTX_FAULTED &&
-		  all(xenvgpu_buf_ptr(x), 4096, want_kept ? pat : 0),
-	      "%s: FILL X%s then a fault: X holds %s (%s)", what,
-	      flush ? ", FLUSH" : "", want_kept ? "the FILL" : "zeros", es(rc));
+	rc = rc ? rc : vgt_run(c, &b, &fence, 60000);
+	vgt_check(rc == -XENVGPU_ERR_CTX_FAULTED &&
+		      vgt_all(xenvgpu_buf_ptr(x), 4096, want_kept ? pat : 0),
+		  "%s: FILL X%s then a fault: X holds %s (%s)", what,
+		  flush ? ", FLUSH" : "", want_kept ? "the FILL" : "zeros",
+		  xenvgpu_strerror(rc));
 	drain_faults();
 	xenvgpu_unmap(c, VA_X);
 	xenvgpu_buf_free(x);
@@ -403,10 +352,10 @@ static void step_nosnoop(bool allowed)
 
 	if (!allowed) {
 		rc = xenvgpu_ctx_create(h, XENVGPU_CTX_NOSNOOP, &c, NULL);
-		CHECK(rc == -XENVGPU_ERR_PERM && !c,
-		      "no-snoop context under a profile that enforces "
-		      "coherency: %d \"%s\"",
-		      rc, es(rc));
+		vgt_check(rc == -XENVGPU_ERR_PERM && !c,
+			  "no-snoop context under a profile that enforces "
+			  "coherency: %d \"%s\"",
+			  rc, xenvgpu_strerror(rc));
 		xenvgpu_ctx_destroy(c);
 		return;
 	}
@@ -424,24 +373,19 @@ int main(void)
 	bool nosnoop;
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	xs = xs_open(0);
-	rc = xs ? xenvgpu_open(0, &h) : -errno;
-	if (rc) {
-		printf("FAIL open: %s\n", es(rc));
+	if (vgt_suite_open(&xs, &h))
 		return 1;
-	}
-	v = wait_node("data/vgall/nosnoop", 60);
+	v = vgt_wait_node(xs, "data/vgall/nosnoop", 60);
 	nosnoop = v && strcmp(v, "allowed") == 0;
-	CHECK(v != NULL, "dom0 says the profile's no-snoop: %s",
-	      v ? v : "(nothing)");
+	vgt_check(v != NULL, "dom0 says the profile's no-snoop: %s",
+		  v ? v : "(nothing)");
 	free(v);
 	rc = xenvgpu_query_caps(h, &caps);
-	CHECK(rc == 0 && (caps.features & XENVGPU_FEATURE_OOS_PT) &&
-		  !!(caps.features & XENVGPU_FEATURE_NOSNOOP) == nosnoop,
-	      "features offered %#x, in use %#x: oos-pt, and nosnoop only "
-	      "where the profile has it (%s)",
-	      caps.offered_features, caps.features, es(rc));
+	vgt_check(rc == 0 && (caps.features & XENVGPU_FEATURE_OOS_PT) &&
+		      !!(caps.features & XENVGPU_FEATURE_NOSNOOP) == nosnoop,
+		  "features offered %#x, in use %#x: oos-pt, and nosnoop only "
+		  "where the profile has it (%s)",
+		  caps.offered_features, caps.features, xenvgpu_strerror(rc));
 	rng ^= (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
 	printf("vgall: data seed %#llx\n", (unsigned long long)rng);
 
@@ -454,13 +398,7 @@ int main(void)
 	step_nosnoop(nosnoop);
 
 	drain_faults();
-	put("data/vgall/idle", "1");
-	v = wait_node("data/vgall/checked", 120);
-	CHECK(v != NULL, "dom0 checked the daemon's counters while idle");
-	free(v);
-	rc = xenvgpu_close(h);
-	CHECK(rc == 0, "device closed (%s)", es(rc));
+	vgt_close_checked(xs, h, "data/vgall");
 	xs_close(xs);
-	printf("vgall: %d failure%s\n", failures, failures == 1 ? "" : "s");
-	return failures ? 1 : 0;
+	return vgt_summary("vgall");
 }

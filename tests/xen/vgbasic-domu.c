@@ -20,6 +20,7 @@
 
 #include "libxenvgpu.h"
 #include "vcfg.h"
+#include "vgtest.h"
 
 static int failures;
 static double t_last;
@@ -52,19 +53,6 @@ static void step(const char *what)
 		}                                   \
 	} while (0)
 
-static int open_dev(struct xenvgpu **h, char *why, size_t len)
-{
-	struct xenvgpu_opts o;
-
-	memset(&o, 0, sizeof(o));
-	o.devid = 0;
-	o.timeout_ms = 30000;
-	o.ring_order = -1;
-	o.why = why;
-	o.why_len = len;
-	return xenvgpu_open_opts(&o, h);
-}
-
 static void check_device(void)
 {
 	static uint8_t cfg[XENVGPU_CFG_SPACE_SIZE];
@@ -75,7 +63,7 @@ static void check_device(void)
 	uint32_t off = 0;
 	int rc;
 
-	rc = open_dev(&h, why, sizeof(why));
+	rc = vgt_open_dev(&h, 30000, why, sizeof(why));
 	step("open");
 	CHECK(rc == 0, "open: %s (%d) %s", xenvgpu_strerror(rc), rc, why);
 	if (rc)
@@ -124,7 +112,7 @@ static void killed_frontend(void)
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		if (open_dev(&h, why, sizeof(why)) == 0 &&
+		if (vgt_open_dev(&h, 30000, why, sizeof(why)) == 0 &&
 		    xenvgpu_query_caps(h, &caps) == 0) {
 			ok = 1;
 			if (write(p[1], &ok, 1) != 1)
@@ -145,7 +133,7 @@ static void killed_frontend(void)
 	      "the first frontend was not killed");
 	printf("first frontend connected, then killed\n");
 
-	rc = open_dev(&h, why, sizeof(why));
+	rc = vgt_open_dev(&h, 30000, why, sizeof(why));
 	step("reopen after the kill");
 	CHECK(rc == 0, "reopen after the kill: %s (%d) %s",
 	      xenvgpu_strerror(rc), rc, why);

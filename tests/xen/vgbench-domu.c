@@ -41,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <xenstore.h>
 
@@ -49,6 +48,7 @@
 #include "cmd.h"
 #include "cpu-ref.h"
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 #define RUNS	  5u
 #define ROUNDS	  3u /* throughput rounds, each paired with a direct run */
@@ -99,25 +99,20 @@ static int put(const char *key, const char *val)
 	char path[96];
 
 	snprintf(path, sizeof(path), "data/vgbench/%s", key);
-	return xs_write(xs, XBT_NULL, path, val, strlen(val)) ? 0 : -errno;
+	return vgt_put(xs, path, val);
 }
 
 /* The value of key (malloc'd) once it exists, NULL after WAIT_SECS. */
 static char *await(const char *key)
 {
 	char path[96];
-	unsigned int len;
+	char *val;
 
 	snprintf(path, sizeof(path), "data/vgbench/%s", key);
-	for (int i = 0; i < WAIT_SECS * 5; i++) {
-		char *val = xs_read(xs, XBT_NULL, path, &len);
-
-		if (val)
-			return val;
-		usleep(200000);
-	}
-	fprintf(stderr, "vgbench: dom0 never wrote %s\n", path);
-	return NULL;
+	val = vgt_wait_node(xs, path, WAIT_SECS);
+	if (!val)
+		fprintf(stderr, "vgbench: dom0 never wrote %s\n", path);
+	return val;
 }
 
 /* ---- the vGPU ---------------------------------------------------------- */
@@ -129,14 +124,10 @@ static int open_vgpu(struct vgb *v, bool holdoff)
 	char why[256] = "";
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 60000;
-	o.ring_order = -1;
+	vgt_opts_init(&o, 60000, why, sizeof(why));
 	/* The round trip's baseline: a frontend that does not ack hold-off
 	 * notifies on every push and is notified on every response. */
 	o.features_refuse = holdoff ? 0 : XENVGPU_FEATURE_HOLDOFF;
-	o.why = why;
-	o.why_len = sizeof(why);
 	rc = xenvgpu_open_opts(&o, &v->h);
 	if (rc) {
 		fprintf(stderr, "vgbench: open: %s %s\n", xenvgpu_strerror(rc),

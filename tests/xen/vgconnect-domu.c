@@ -4,25 +4,19 @@
  * holds its own vGPU, so two guests are connected at once.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 int main(void)
 {
-	struct xenvgpu_opts o;
 	struct xenvgpu_caps caps;
 	struct xenvgpu *h = NULL;
 	char why[256] = "";
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 30000;
-	o.ring_order = -1;
-	o.why = why;
-	o.why_len = sizeof(why);
-	rc = xenvgpu_open_opts(&o, &h);
+	rc = vgt_open_dev(&h, 30000, why, sizeof(why));
 	if (rc) {
 		printf("FAIL open: %s (%d) %s\n", xenvgpu_strerror(rc), rc,
 		       why);

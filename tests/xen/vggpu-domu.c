@@ -27,6 +27,7 @@
 #include "libxenvgpu.h"
 #include "pt.h"
 #include "vgpuif.h"
+#include "vgtest.h"
 #include "xv-test.h"
 
 /*
@@ -90,16 +91,10 @@ static int request(uint16_t op, uint32_t ctx, struct xv_req *q,
 
 static void test_open_and_share(void)
 {
-	struct xenvgpu_opts o;
 	char why[256] = "";
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 30000;
-	o.ring_order = -1;
-	o.why = why;
-	o.why_len = sizeof(why);
-	rc = xenvgpu_open_opts(&o, &G.h);
+	rc = vgt_open_dev(&G.h, 30000, why, sizeof(why));
 	if (rc)
 		printf("open: %s %s\n", xenvgpu_strerror(rc), why);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);

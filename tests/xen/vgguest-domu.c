@@ -38,6 +38,7 @@
 
 #include "cmd.h"
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 #define VA1	0x10000000ull
 #define VA2	0x20000000ull
@@ -50,39 +51,8 @@
 
 static struct xs_handle *xs;
 static struct xenvgpu *h;
-static int failures;
 static uint64_t fence = 0;
 static uint8_t cmdbuf[4096];
-
-#define CHECK(cond, ...)                 \
-	do {                             \
-		if (cond) {              \
-			printf("ok   "); \
-		} else {                 \
-			printf("FAIL "); \
-			failures++;      \
-		}                        \
-		printf(__VA_ARGS__);     \
-		printf("\n");            \
-		fflush(stdout);          \
-	} while (0)
-
-static const char *es(int rc)
-{
-	return xenvgpu_strerror(rc);
-}
-
-/* Submit what b holds on c with the next fence; the fence's outcome. */
-static int run(struct xenvgpu_ctx *c, struct xv_cmd_builder *b)
-{
-	int rc;
-
-	fence++;
-	rc = xenvgpu_submit(c, b->buf, b->len, fence);
-	if (rc)
-		return rc;
-	return xenvgpu_fence_wait(c, fence, 30000);
-}
 
 static int fill(struct xenvgpu_ctx *c, uint64_t va, size_t bytes, uint32_t p)
 {
@@ -90,7 +60,7 @@ static int fill(struct xenvgpu_ctx *c, uint64_t va, size_t bytes, uint32_t p)
 
 	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	xv_cmd_fill(&b, va, bytes, p);
-	return run(c, &b);
+	return vgt_run(c, &b, &fence, 30000);
 }
 
 static int copy(struct xenvgpu_ctx *c, uint64_t src, uint64_t dst, size_t n)
@@ -99,17 +69,7 @@ static int copy(struct xenvgpu_ctx *c, uint64_t src, uint64_t dst, size_t n)
 
 	xv_cmd_builder_init(&b, cmdbuf, sizeof(cmdbuf));
 	xv_cmd_copy(&b, src, dst, n);
-	return run(c, &b);
-}
-
-static bool all(const void *p, size_t bytes, uint32_t v)
-{
-	const uint32_t *w = p;
-
-	for (size_t i = 0; i < bytes / 4; i++)
-		if (w[i] != v)
-			return false;
-	return true;
+	return vgt_run(c, &b, &fence, 30000);
 }
 
 static bool any(const void *p, size_t bytes, uint32_t v)
@@ -122,32 +82,14 @@ static bool any(const void *p, size_t bytes, uint32_t v)
 	return false;
 }
 
-static char *wait_node(const char *path, int seconds)
-{
-	for (int i = 0; i < seconds * 5; i++) {
-		unsigned int len;
-		char *v = xs_read(xs, XBT_NULL, path, &len);
-
-		if (v)
-			return v;
-		usleep(200000);
-	}
-	return NULL;
-}
-
-static void put(const char *path, const char *val)
-{
-	xs_write(xs, XBT_NULL, path, val, strlen(val));
-}
-
 static struct xenvgpu_ctx *new_ctx(const char *why)
 {
 	struct xenvgpu_ctx *c = NULL;
 	uint32_t vp = 0;
 	int rc = xenvgpu_ctx_create(h, 0, &c, &vp);
 
-	CHECK(rc == 0, "context for %s: handle %u vPASID %u (%s)", why,
-	      xenvgpu_ctx_handle(c), vp, es(rc));
+	vgt_check(rc == 0, "context for %s: handle %u vPASID %u (%s)", why,
+		  xenvgpu_ctx_handle(c), vp, xenvgpu_strerror(rc));
 	return c;
 }
 
@@ -163,20 +105,21 @@ static void step_translation(void)
 	xenvgpu_buf_alloc(h, 8192, &y);
 	rc = xenvgpu_map(c, x, VA1, XENVGPU_MAP_WRITE);
 	rc = rc ? rc : fill(c, VA1, 8192, 0x11111111);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(x), 8192, 0x11111111),
-	      "FILL through VA1 lands in buffer X (%s)", es(rc));
+	vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(x), 8192, 0x11111111),
+		  "FILL through VA1 lands in buffer X (%s)",
+		  xenvgpu_strerror(rc));
 	rc = xenvgpu_unmap(c, VA1);
 	rc = rc ? rc : xenvgpu_map(c, y, VA1, XENVGPU_MAP_WRITE);
 	rc = rc ? rc : fill(c, VA1, 8192, 0x22222222);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(y), 8192, 0x22222222) &&
-		  all(xenvgpu_buf_ptr(x), 8192, 0x11111111),
-	      "VA1 remapped onto Y: the second FILL follows the mapping, X "
-	      "keeps its bytes (%s)",
-	      es(rc));
+	vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(y), 8192, 0x22222222) &&
+		      vgt_all(xenvgpu_buf_ptr(x), 8192, 0x11111111),
+		  "VA1 remapped onto Y: the second FILL follows the mapping, X "
+		  "keeps its bytes (%s)",
+		  xenvgpu_strerror(rc));
 	xenvgpu_unmap(c, VA1);
-	CHECK(xenvgpu_buf_free(x) == 0 && xenvgpu_buf_free(y) == 0,
-	      "buffers freed after their unmap was answered");
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
+	vgt_check(xenvgpu_buf_free(x) == 0 && xenvgpu_buf_free(y) == 0,
+		  "buffers freed after their unmap was answered");
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
 }
 
 static void step_scratch(void)
@@ -197,31 +140,32 @@ static void step_scratch(void)
 	refs[1] = 30000;		     /* never granted */
 	xenvgpu_buf_free(gone);
 	rc = xenvgpu_map_grefs(c, VA2, refs, 2, 0);
-	CHECK(rc == 0,
-	      "PTEs naming a revoked gref %u and a never granted "
-	      "gref %u written, PT_UPDATE answered (%s)",
-	      refs[0], refs[1], es(rc));
+	vgt_check(rc == 0,
+		  "PTEs naming a revoked gref %u and a never granted "
+		  "gref %u written, PT_UPDATE answered (%s)",
+		  refs[0], refs[1], xenvgpu_strerror(rc));
 	rc = xenvgpu_map(c, r, VA_R, XENVGPU_MAP_WRITE);
 	rc = rc ? rc : copy(c, VA2, VA_R, 8192);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(r), 8192, 0),
-	      "COPY from them reads the backend's scratch (zeros), not the "
-	      "revoked page's 0x77 (%s)",
-	      es(rc));
+	vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(r), 8192, 0),
+		  "COPY from them reads the backend's scratch (zeros), not the "
+		  "revoked page's 0x77 (%s)",
+		  xenvgpu_strerror(rc));
 	rc = fill(c, VA_R, 4096, 0x33333333);
-	CHECK(rc == 0 && all(xenvgpu_buf_ptr(r), 4096, 0x33333333),
-	      "the context keeps working afterwards (%s)", es(rc));
+	vgt_check(rc == 0 && vgt_all(xenvgpu_buf_ptr(r), 4096, 0x33333333),
+		  "the context keeps working afterwards (%s)",
+		  xenvgpu_strerror(rc));
 	/* dom0 reads the daemon's scratch counters while they are mapped */
-	put("data/vgguest/scratch-ask", "1");
-	v = wait_node("data/vgguest/scratch-seen", 120);
-	CHECK(v && strcmp(v, "2 2") == 0,
-	      "the backend counts exactly these 2 entries on scratch "
-	      "(scratch-entries, scratch-events: %s)",
-	      v ? v : "no answer");
+	vgt_put(xs, "data/vgguest/scratch-ask", "1");
+	v = vgt_wait_node(xs, "data/vgguest/scratch-seen", 120);
+	vgt_check(v && strcmp(v, "2 2") == 0,
+		  "the backend counts exactly these 2 entries on scratch "
+		  "(scratch-entries, scratch-events: %s)",
+		  v ? v : "no answer");
 	free(v);
 	xenvgpu_unmap(c, VA2);
 	xenvgpu_unmap(c, VA_R);
 	xenvgpu_buf_free(r);
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
 }
 
 static void step_foreign(void)
@@ -234,10 +178,10 @@ static void step_foreign(void)
 
 	if (!c)
 		return;
-	v = wait_node("data/vgguest/foreign", 120);
+	v = vgt_wait_node(xs, "data/vgguest/foreign", 120);
 	if (!v || sscanf(v, "%u,%u,%u,%u", &refs[0], &refs[1], &refs[2],
 			 &refs[3]) != 4) {
-		CHECK(0, "dom0 handed over the victim's grefs");
+		vgt_check(0, "dom0 handed over the victim's grefs");
 		free(v);
 		xenvgpu_ctx_destroy(c);
 		return;
@@ -247,17 +191,17 @@ static void step_foreign(void)
 	rc = xenvgpu_map_grefs(c, VA3, refs, 4, 0);
 	rc = rc ? rc : xenvgpu_map(c, r, VA_R, XENVGPU_MAP_WRITE);
 	rc = rc ? rc : copy(c, VA3, VA_R, 4 * 4096);
-	CHECK(!any(xenvgpu_buf_ptr(r), 4 * 4096, 0x5a17c3e9u),
-	      "COPY through the victim's grefs %u..%u never reads the "
-	      "victim's pattern (%s)",
-	      refs[0], refs[3], es(rc));
+	vgt_check(!any(xenvgpu_buf_ptr(r), 4 * 4096, 0x5a17c3e9u),
+		  "COPY through the victim's grefs %u..%u never reads the "
+		  "victim's pattern (%s)",
+		  refs[0], refs[3], xenvgpu_strerror(rc));
 	/*
 	 * No GPU write through them: the same numbers may name this
 	 * guest's own grants (its ring among them), which the backend
 	 * would rightly write. The mapping path is one for reads and
 	 * writes: bound to this guest's domid.
 	 */
-	put("data/vgguest/attacked", "1");
+	vgt_put(xs, "data/vgguest/attacked", "1");
 	xenvgpu_ctx_destroy(c);
 	xenvgpu_buf_free(r);
 }
@@ -271,25 +215,27 @@ static void step_fault(void)
 	if (!c)
 		return;
 	rc = fill(c, VA_HOLE, 4096, 1);
-	CHECK(rc == -XENVGPU_ERR_CTX_FAULTED,
-	      "FILL at an unmapped GPU VA: fence fails with CTX_FAULTED (%s)",
-	      es(rc));
+	vgt_check(
+	    rc == -XENVGPU_ERR_CTX_FAULTED,
+	    "FILL at an unmapped GPU VA: fence fails with CTX_FAULTED (%s)",
+	    xenvgpu_strerror(rc));
 	for (int i = 0; i < 50 && got == -EAGAIN; i++) {
 		got = xenvgpu_fault_read(h, &f);
 		if (got == -EAGAIN)
 			usleep(100000);
 	}
-	CHECK(got == 0 && f.ctx == xenvgpu_ctx_handle(c) &&
-		  f.gpu_va >= VA_HOLE && f.gpu_va < VA_HOLE + 4096 &&
-		  f.reason == 1 && f.access == 2,
-	      "GPU_FAULT event: ctx %u va 0x%llx access %u reason %u",
-	      got == 0 ? f.ctx : 0, got == 0 ? (unsigned long long)f.gpu_va : 0,
-	      got == 0 ? f.access : 0, got == 0 ? f.reason : 0);
+	vgt_check(
+	    got == 0 && f.ctx == xenvgpu_ctx_handle(c) && f.gpu_va >= VA_HOLE &&
+		f.gpu_va < VA_HOLE + 4096 && f.reason == 1 && f.access == 2,
+	    "GPU_FAULT event: ctx %u va 0x%llx access %u reason %u",
+	    got == 0 ? f.ctx : 0, got == 0 ? (unsigned long long)f.gpu_va : 0,
+	    got == 0 ? f.access : 0, got == 0 ? f.reason : 0);
 	fence++;
 	rc = xenvgpu_submit(c, cmdbuf, 32, fence);
-	CHECK(rc == -XENVGPU_ERR_CTX_FAULTED,
-	      "the faulted context refuses more work (%s)", es(rc));
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "faulted context destroyed");
+	vgt_check(rc == -XENVGPU_ERR_CTX_FAULTED,
+		  "the faulted context refuses more work (%s)",
+		  xenvgpu_strerror(rc));
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "faulted context destroyed");
 }
 
 static void step_pasids(void)
@@ -300,8 +246,8 @@ static void step_pasids(void)
 	c[0] = new_ctx("PASID 1 of 2");
 	c[1] = new_ctx("PASID 2 of 2");
 	rc = xenvgpu_ctx_create(h, 0, &c[2], NULL);
-	CHECK(rc == -XENVGPU_ERR_NO_PASID && !c[2],
-	      "a third context: %d \"%s\"", rc, es(rc));
+	vgt_check(rc == -XENVGPU_ERR_NO_PASID && !c[2],
+		  "a third context: %d \"%s\"", rc, xenvgpu_strerror(rc));
 	for (int i = 0; i < 3; i++)
 		xenvgpu_ctx_destroy(c[i]);
 }
@@ -331,32 +277,26 @@ static void step_unmap_busy(void)
 	/* no wait: pull B and C from under the running work */
 	rc2 = xenvgpu_unmap(c, VA_B);
 	rc3 = xenvgpu_unmap(c, VA_C);
-	CHECK(rc == 0 && rc2 == 0 && rc3 == 0,
-	      "submitted, then unmapped B and C while it may run (%s / %s)",
-	      es(rc2), es(rc3));
-	CHECK(xenvgpu_buf_free(b) == 0 && xenvgpu_buf_free(m) == 0,
-	      "their pages handed back after the unmap's answer");
+	vgt_check(rc == 0 && rc2 == 0 && rc3 == 0,
+		  "submitted, then unmapped B and C while it may run (%s / %s)",
+		  xenvgpu_strerror(rc2), xenvgpu_strerror(rc3));
+	vgt_check(xenvgpu_buf_free(b) == 0 && xenvgpu_buf_free(m) == 0,
+		  "their pages handed back after the unmap's answer");
 	rc = xenvgpu_fence_wait(c, fence, 60000);
-	CHECK(rc == 0 || rc == -XENVGPU_ERR_CTX_FAULTED,
-	      "the submission finished or faulted, nothing else (%s)", es(rc));
+	vgt_check(rc == 0 || rc == -XENVGPU_ERR_CTX_FAULTED,
+		  "the submission finished or faulted, nothing else (%s)",
+		  xenvgpu_strerror(rc));
 	xenvgpu_unmap(c, VA_A);
 	xenvgpu_buf_free(a);
-	CHECK(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
+	vgt_check(xenvgpu_ctx_destroy(c) == 0, "context destroyed");
 }
 
 int main(void)
 {
 	struct xenvgpu_fault f;
-	char *v;
-	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	xs = xs_open(0);
-	rc = xs ? xenvgpu_open(0, &h) : -errno;
-	if (rc) {
-		printf("FAIL open: %s\n", es(rc));
+	if (vgt_suite_open(&xs, &h))
 		return 1;
-	}
 	step_translation();
 	step_scratch();
 	step_foreign();
@@ -365,14 +305,8 @@ int main(void)
 	step_unmap_busy();
 	while (xenvgpu_fault_read(h, &f) == 0)
 		;
-	put("data/vgguest/idle", "1");
-	v = wait_node("data/vgguest/checked", 120);
-	CHECK(v != NULL, "dom0 checked the daemon's counters while idle");
-	free(v);
-	rc = xenvgpu_close(h);
-	CHECK(rc == 0, "device closed (%s)", es(rc));
-	put("data/vgguest/closed", "1");
+	vgt_close_checked(xs, h, "data/vgguest");
+	vgt_put(xs, "data/vgguest/closed", "1");
 	xs_close(xs);
-	printf("vgguest: %d failure%s\n", failures, failures == 1 ? "" : "s");
-	return failures ? 1 : 0;
+	return vgt_summary("vgguest");
 }

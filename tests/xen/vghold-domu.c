@@ -20,12 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <xenstore.h>
 
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 static void put(struct xs_handle *xs, const char *key, unsigned long v)
 {
@@ -33,20 +32,12 @@ static void put(struct xs_handle *xs, const char *key, unsigned long v)
 
 	snprintf(path, sizeof(path), "data/vghold/%s", key);
 	snprintf(val, sizeof(val), "%lu", v);
-	xs_write(xs, XBT_NULL, path, val, strlen(val));
-}
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
+	vgt_put(xs, path, val);
 }
 
 int main(void)
 {
 	struct xs_handle *xs = xs_open(0);
-	struct xenvgpu_opts o;
 	struct xenvgpu_caps caps;
 	struct xenvgpu *h = NULL;
 	unsigned long ok = 0, errors = 0, timeouts = 0, resets = 0, expect = 0;
@@ -60,17 +51,13 @@ int main(void)
 		printf("FAIL xs_open: %s\n", strerror(errno));
 		return 1;
 	}
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 3000; /* short: the daemon goes away on purpose */
-	o.ring_order = -1;
-	o.why = why;
-	o.why_len = sizeof(why);
 	for (int i = 0; i < 10; i++) {
-		rc = xenvgpu_open_opts(&o, &h);
+		/* a short timeout: the daemon goes away on purpose */
+		rc = vgt_open_dev(&h, 3000, why, sizeof(why));
 		if (rc == 0)
 			break;
 		printf("open: %s %s; retrying\n", xenvgpu_strerror(rc), why);
-		nap_ms(1000);
+		vgt_nap_ms(1000);
 	}
 	if (!h) {
 		printf("FAIL could not open the device\n");
@@ -132,7 +119,7 @@ int main(void)
 		put(xs, "errors", errors);
 		put(xs, "timeouts", timeouts);
 		put(xs, "resets", resets);
-		nap_ms(200);
+		vgt_nap_ms(200);
 	}
 	rc = xenvgpu_query_caps(h, &caps);
 	printf("final query: %s; ok %lu errors %lu timeouts %lu resets %lu "

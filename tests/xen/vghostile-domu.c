@@ -12,23 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <xenstore.h>
+
+#include "vgtest.h"
 
 #define FE "device/vgpu/0"
 
 static struct xs_handle *xs;
 static char be[128];
 static int failures;
-
-static void nap_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
 
 static void fe_write(const char *node, const char *val)
 {
@@ -60,7 +53,7 @@ static int wait_be_state(const char *want, int secs)
 	for (int i = 0; i < secs * 10; i++) {
 		if (strcmp(be_read("state", buf, sizeof(buf)), want) == 0)
 			return 0;
-		nap_ms(100);
+		vgt_nap_ms(100);
 	}
 	printf("FAIL backend state %s, not %s, after %d s\n", buf, want, secs);
 	failures++;
@@ -132,7 +125,7 @@ int main(void)
 	fe_write("ring-ref0", "abc");
 	for (int i = 0; i < 1500 && !given_up; i++) {
 		fe_write("state", i % 2 ? "6" : "3");
-		nap_ms(20);
+		vgt_nap_ms(20);
 		given_up = strstr(be_read("error", buf, sizeof(buf)),
 				  "too many restarts") != NULL;
 	}
@@ -141,7 +134,7 @@ int main(void)
 		failures++;
 	} else {
 		fe_write("state", "6");
-		nap_ms(3000);
+		vgt_nap_ms(3000);
 		be_read("state", buf, sizeof(buf));
 		if (strcmp(buf, "6") != 0) {
 			printf("FAIL given up, but backend state %s\n", buf);

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <xenstore.h>
 
 #include "libxenvgpu.h"
+#include "vgtest.h"
 
 #define PAGES	4
 #define PATTERN 0x5a17c3e9u
@@ -29,7 +29,8 @@ int main(void)
 	struct xenvgpu_buf *b = NULL;
 	char val[128];
 	uint32_t *p;
-	int rc, bad = 0, waited = 0;
+	char *done;
+	int rc, bad = 0;
 
 	if (!xs) {
 		printf("FAIL xs_open: %s\n", strerror(errno));
@@ -48,22 +49,14 @@ int main(void)
 	snprintf(val, sizeof(val), "%u,%u,%u,%u", xenvgpu_buf_gref(b, 0),
 		 xenvgpu_buf_gref(b, 1), xenvgpu_buf_gref(b, 2),
 		 xenvgpu_buf_gref(b, 3));
-	xs_write(xs, XBT_NULL, "data/vgguest/grefs", val, strlen(val));
+	vgt_put(xs, "data/vgguest/grefs", val);
 	printf("victim: buffer granted to the backend, grefs %s\n", val);
-	for (;;) {
-		unsigned int len;
-		char *done = xs_read(xs, XBT_NULL, "data/vgguest/done", &len);
-
-		if (done) {
-			free(done);
-			break;
-		}
-		if (++waited > 1500) {
-			printf("FAIL no word from dom0 in 300 s\n");
-			return 1;
-		}
-		usleep(200000);
+	done = vgt_wait_node(xs, "data/vgguest/done", 300);
+	if (!done) {
+		printf("FAIL no word from dom0 in 300 s\n");
+		return 1;
 	}
+	free(done);
 	for (size_t i = 0; i < PAGES * 1024; i++)
 		if (p[i] != PATTERN) {
 			if (!bad)

@@ -14,8 +14,10 @@ XEN_HDR_STAMPS := $(patsubst %.h,$(B)/hdr/%.ok,$(wildcard tests/xen/*.h))
 $(XEN_TEST_BINS): $(B)/%: $(B)/%.o $(B)/tests/xen/xtest.o $(B)/libxvtest.a
 	$(CC) $(CFLAGS) -o $@ $^ $(XEN_TEST_LIBS)
 
-# The generic $(B)/%.o rule compiles them; xtest.h lives beside them.
-$(XEN_TEST_BINS:%=%.o) $(B)/tests/xen/xtest.o: CPPFLAGS += -Itests/xen
+# The generic $(B)/%.o rule compiles them; xtest.h and vgtest.h live
+# beside them.
+$(XEN_TEST_BINS:%=%.o) $(B)/tests/xen/xtest.o $(B)/tests/xen/vgtest.o: \
+	CPPFLAGS += -Itests/xen
 
 .PHONY: xen-tests
 xen-tests: $(XEN_TEST_BINS)
@@ -26,6 +28,8 @@ hdrcheck: $(XEN_HDR_STAMPS)
 # The bed (tests/bed/bed.mk) copies these into the images under this name.
 XEN_TEST_PROGS = $(XEN_TEST_BINS)
 
-# The vGPU scenario's domU programs (vg*-domu) use the frontend library.
-$(filter $(B)/tests/xen/vg%,$(XEN_TEST_BINS)): $(B)/libxenvgpu.a \
-	$(B)/libxvxs.a $(B)/libxvcommon.a
+# The vGPU scenario's domU programs (vg*-domu) share tests/xen/vgtest.c
+# and use the frontend library (after vgtest.o on the link line: it
+# calls the library).
+$(filter $(B)/tests/xen/vg%,$(XEN_TEST_BINS)): $(B)/tests/xen/vgtest.o \
+	$(B)/libxenvgpu.a $(B)/libxvxs.a $(B)/libxvcommon.a
