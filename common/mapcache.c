@@ -624,11 +624,10 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	for (i = 0; i < n; i++) {
 		struct xv_mc_entry *e = mc->pos[i];
 
-		if (e->refs++ == 0) {
-			if (e->prev)
-				lru_unlink(mc, e);
-			mc->npinned++;
-		}
+		if (e->refs == 0)
+			xv_mapcache_pin_unused(mc, e);
+		else
+			e->refs++;
 		out[i].page = e->page;
 		out[i].iova = e->iova;
 		out[i].token = token_of(e);
@@ -740,7 +739,8 @@ void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n)
 
 void xv_mapcache_pin_unused(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	/* Between calls an entry with refs 0 is mapped and on the LRU. */
+	/* Between calls an entry with refs 0 is mapped and on the LRU; a
+	 * fresh entry of pin_batch_slow's commit is on no list yet. */
 	if (e->prev)
 		lru_unlink(mc, e);
 	e->refs = 1;
