@@ -55,19 +55,29 @@
  * leaves room for one more batch. */
 #define XV_MC_REFS_MAX (UINT32_MAX - XV_PIN_BATCH_MAX)
 
+/*
+ * An entry's hot part: all that a hit reads or writes. 16 bytes, so the
+ * entries of a run of consecutive grefs sit four to a cache line (a page
+ * table's worth of them is 8 KiB); the rest of the entry (key, host page,
+ * LRU links) is its cold record in the cache, cold[ci].
+ */
 struct xv_mc_entry {
-	uint64_t key; /* gaddr | access; never 0 since access != 0 */
-	void *page;
 	xv_iova_t iova;
 	uint32_t refs;
-	uint32_t mark; /* == mc->gen: taken by the pin_batch in progress */
-	struct xv_mc_entry *prev, *next; /* LRU links, valid iff refs == 0 */
+	uint32_t ci; /* its cold record; 0: an empty grant-index slot */
 };
+_Static_assert(sizeof(struct xv_mc_entry) == 16, "four entries a line");
 
-/* Entries of 512 consecutive grefs; e[access >> 1]: READ 0, READWRITE 1. */
+/*
+ * The entries (hot parts) of 512 consecutive grefs live here, in place,
+ * by access: e[access >> 1], READ 0, READWRITE 1. A slot is in use iff
+ * its ci is not 0; an empty one is all zero (refs 0 too). Dense on
+ * purpose: a page table maps runs of consecutive grefs, and their entries
+ * are then consecutive in memory, not scattered over the heap.
+ */
 struct xv_mc_leaf {
-	struct xv_mc_entry *e[2][XV_MC_LEAF];
-	uint32_t used; /* non-NULL slots */
+	struct xv_mc_entry e[2][XV_MC_LEAF];
+	uint32_t used; /* slots in use */
 };
 
 /* What the engine keeps of a cache to take hits on it. */
@@ -84,25 +94,29 @@ void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n);
  * the LRU. Out of line: it touches the list. */
 void xv_mapcache_pin_unused(struct xv_mapcache *mc, struct xv_mc_entry *e);
 
-/* The grant index's entry for gref (< XV_MC_GREFS), access index a
- * (READ 0, READWRITE 1), or NULL: then only the hash table may know. */
+/* The grant index's slot for gref (< XV_MC_GREFS), access index a
+ * (READ 0, READWRITE 1), in use or empty; NULL if it has no leaf. */
 static inline struct xv_mc_entry *
-xv_mc_index_gref(struct xv_mc_leaf *const *dir, uint32_t gref, unsigned int a)
+xv_mc_index_slot(struct xv_mc_leaf *const *dir, uint32_t gref, unsigned int a)
 {
-	const struct xv_mc_leaf *l = dir[gref >> XV_MC_LEAF_BITS];
+	struct xv_mc_leaf *l = dir[gref >> XV_MC_LEAF_BITS];
 
-	return l ? l->e[a][gref & (XV_MC_LEAF - 1)] : NULL;
+	return l ? &l->e[a][gref & (XV_MC_LEAF - 1)] : NULL;
 }
 
-/* The same by guest address: NULL too for one outside the index. */
+/* The grant index's entry for guest address g with access index a, or
+ * NULL: then only the hash table may know (an address outside the index,
+ * no leaf, or an empty slot). */
 static inline struct xv_mc_entry *
 xv_mc_index_find(struct xv_mc_leaf *const *dir, xv_gaddr_t g, unsigned int a)
 {
 	const uint64_t off = g ^ XV_MC_GADDR_G;
+	struct xv_mc_entry *e;
 
 	if (xv_unlikely(off & ~XV_MC_ADDR_MASK))
 		return NULL;
-	return xv_mc_index_gref(dir, (uint32_t)(off >> XV_PAGE_SHIFT), a);
+	e = xv_mc_index_slot(dir, (uint32_t)(off >> XV_PAGE_SHIFT), a);
+	return e && e->ci ? e : NULL;
 }
 
 /* e is pinned (so not on the LRU) and can take one more pin: refs in
@@ -113,47 +127,40 @@ static inline bool xv_mc_pinned_room(const struct xv_mc_entry *e)
 }
 
 /*
- * Take one pin on the page of grant reference gref (< XV_MC_GREFS) with
- * access index a if the grant index has its entry: pinned already (one
- * more reference, inline) or cached but unused (off the LRU); else NULL
- * and nothing changed (not in the index, or a refcount at its limit).
- * Between calls every entry is mapped, so either is a hit: no mapper
- * call, no eviction. The pin's token is the entry.
+ * Take one pin on the entry in grant-index slot e if it has one: pinned
+ * already (one more reference, inline) or cached but unused (off the
+ * LRU); else NULL and nothing changed (an empty slot, or a refcount at
+ * its limit). Between calls every entry is mapped, so either is a hit:
+ * no mapper call, no eviction. The pin's token is the entry.
  */
-static inline struct xv_mc_entry *
-xv_mc_pin_hit_gref(const struct xv_mc_hits *h, uint32_t gref, unsigned int a)
+static inline struct xv_mc_entry *xv_mc_pin_hit(const struct xv_mc_hits *h,
+						struct xv_mc_entry *e)
 {
-	struct xv_mc_entry *e = xv_mc_index_gref(h->dir, gref, a);
-
-	if (!e)
-		return NULL;
+	/* refs first: a pinned entry needs no other field. */
 	if (xv_likely(xv_mc_pinned_room(e))) {
 		e->refs++;
 		return e;
 	}
-	if (e->refs)
-		return NULL; /* at the limit */
+	if (e->refs || !e->ci)
+		return NULL; /* at the limit, or an empty slot */
 	xv_mapcache_pin_unused(h->mc, e);
 	return e;
 }
 
+/* Drop the last pin of e (a token of this cache): it joins the LRU. */
+void xv_mapcache_unpin_last(struct xv_mapcache *mc, struct xv_mc_entry *e);
+
 /*
  * Drop one pin of e (a token of this cache). All but the last reference
- * go here; the last one goes through xv_mapcache_unpin_tokens, which puts
- * the entry on the LRU.
+ * go here inline; the last one puts the entry on the LRU, out of line.
  */
 static inline void xv_mc_unpin(const struct xv_mc_hits *h,
 			       struct xv_mc_entry *e)
 {
-	if (xv_likely(e->refs > 1)) {
+	if (xv_likely(e->refs > 1))
 		e->refs--;
-	} else {
-		uint64_t token = (uint64_t)(uintptr_t)e;
-
-		xv_mapcache_unpin_tokens(
-		    h->mc, &token, 1,
-		    (enum xv_pin_access)(e->key & ~XV_PAGE_MASK));
-	}
+	else
+		xv_mapcache_unpin_last(h->mc, e);
 }
 
 #endif /* XV_MAPCACHE_HIT_H */

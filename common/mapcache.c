@@ -1,25 +1,33 @@
 /*
  * mapcache.c — the per-vGPU map cache (see mapcache.h for the concepts).
  *
- * Data: entries are heap objects that never move; an open-addressing
- * table (linear probing, a seeded multiplicative hash, backward-shift
- * deletion) maps the key gaddr|access to the entry and keeps the key
- * inline, so a hit costs two multiplies, usually one cache line of table,
- * and the entry's line. Unused entries (refs == 0) are on a circular LRU
- * list, oldest at the head. Per-batch scratch arrays live in the cache:
- * a hit allocates nothing, a miss allocates only its entry.
+ * Data: an entry is split in two. Its hot part (struct xv_mc_entry,
+ * mapcache-hit.h: IOVA, refcount, the index of its cold part) is all a
+ * hit touches; its cold part (struct mc_cold: key, host page, LRU links)
+ * is a line of the cold[] array. Neither ever moves while the entry
+ * lives. An open-addressing table (linear probing, a seeded
+ * multiplicative hash, backward-shift deletion) maps the key
+ * gaddr|access to the hot part and keeps the key inline, so a hit costs
+ * two multiplies, usually one cache line of table, and the entry's
+ * lines. Unused entries (refs == 0) are on a circular LRU list of cold
+ * records, oldest at the head. The cold array is address space for the
+ * whole quota, committed as it is used, and per-batch scratch arrays
+ * live in the cache: neither a hit nor a miss allocates, except a
+ * grant-index leaf.
  *
  * Grant index: on Xen a guest address is G | gref << 12 and grant
  * references are small dense integers, so entries of grant addresses with
  * a gref below RADIX_GREFS are ALSO indexed by gref in a two-level radix
- * array (a directory of RADIX_DIR leaf pointers, a leaf holds the entries
- * of 512 consecutive grefs, one array per access). A hit there is two
- * loads and no hash. The table stays complete and authoritative: the
- * radix is an index beside it, and a NULL radix slot means "ask the
- * table", never "absent". Leaves are allocated lazily and freed when
- * their last entry goes; at most max_leaves exist (bounded by the quota),
- * so a guest scattering its grefs gets entries that live in the table
- * only, and its memory cost stays bounded.
+ * array (a directory of RADIX_DIR leaf pointers, a leaf holds the hot
+ * parts of the entries of 512 consecutive grefs in place, one array per
+ * access). A hit there is two loads and no hash, and consecutive grefs
+ * have neighbouring entries. The table stays complete and authoritative:
+ * the radix is an index beside it, and an empty radix slot means "ask the
+ * table", never "absent" (an entry made while its leaf could not exist
+ * keeps its hot part in its cold record). Leaves are allocated
+ * lazily and freed when their last entry goes; at most max_leaves exist
+ * (bounded by the quota), so a guest scattering its grefs gets entries
+ * that live in the table only, and its memory cost stays bounded.
  *
  * Trusts: the mapper and the IOMMU to honour their contracts. Guest
  * addresses come from guest page tables and are checked (alignment) but
@@ -31,6 +39,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "compiler.h"
@@ -48,6 +57,8 @@
 /* Leaves allowed: enough for a quota's worth of dense grefs in both
  * access classes, and a few more; past it entries live in the table. */
 #define RADIX_LEAVES(quota) ((quota) / (RADIX_LEAF / 2) + 8u)
+/* The largest quota: cold records are counted in 32 bits. */
+#define MC_MAX_PAGES (1u << 30)
 /* Entries evicted per round: scratch arrays hold one round. */
 #define EVICT_CHUNK XV_PIN_BATCH_MAX
 
@@ -55,6 +66,23 @@ struct mc_slot {
 	uint64_t key; /* 0: empty */
 	struct xv_mc_entry *e;
 };
+
+/*
+ * An entry's cold part: cold[e->ci], one cache line. Record 0 is the
+ * LRU's sentinel. An entry with no grant-index slot keeps its hot part
+ * here too (e == &hot), so a hash-table hit reads one line, not two.
+ */
+struct mc_cold {
+	struct xv_mc_entry hot;
+	uint64_t key; /* gaddr | access; never 0 since access != 0 */
+	void *page;
+	struct xv_mc_entry *e; /* its hot part: &hot or a leaf slot */
+	uint32_t mark; /* == mc->gen: taken by the pin_batch in progress */
+	uint32_t prev, next; /* LRU links; next also links free records */
+	uint32_t on_lru;
+	uint64_t pad;
+};
+_Static_assert(sizeof(struct mc_cold) == 64, "a cold record is a line");
 
 /*
  * Owned by the ring worker thread, like every field: nothing locks.
@@ -78,9 +106,14 @@ struct xv_mapcache {
 	uint64_t nent;	/* committed entries = pages mapped */
 	uint64_t npinned;
 
-	struct xv_mc_entry lru; /* sentinel: lru.next is the oldest */
+	/* Cold records, ncold of them (a mapping of cold_len octets): 0 is
+	 * the LRU's sentinel (its next is the oldest unused entry),
+	 * cold_free heads the free ones (0: none but those from cold_top
+	 * on). */
+	struct mc_cold *cold;
+	size_t cold_len;
+	uint32_t ncold, cold_top, cold_free;
 	uint64_t lru_count;
-	struct xv_mc_entry *spare; /* recycled entries, linked by next */
 	uint32_t gen;
 
 	/* Scratch for one pin_batch or one eviction round. */
@@ -95,6 +128,17 @@ struct xv_mapcache {
 
 	struct xv_mapcache_stats st;
 };
+
+/* e's cold record: e itself when its hot part lives there (hot is the
+ * record's first member), which needs no load of e->ci first. */
+static inline struct mc_cold *cold_of(const struct xv_mapcache *mc,
+				      const struct xv_mc_entry *e)
+{
+	if ((uintptr_t)e - (uintptr_t)mc->cold <
+	    (uintptr_t)mc->ncold * sizeof(*mc->cold))
+		return (struct mc_cold *)(uintptr_t)e;
+	return &mc->cold[e->ci];
+}
 
 /* ---- the table ----------------------------------------------------------- */
 
@@ -118,10 +162,10 @@ static inline uint64_t home(const struct xv_mapcache *mc, uint64_t key)
 	return hash_slot(mc->seed, key, mc->shift);
 }
 
-/* The radix slot of key's entry, or NULL if key has none (not a grant
- * address below RADIX_GREFS, or no leaf). Create its leaf if asked. */
-static inline struct xv_mc_entry **radix_slot(struct xv_mapcache *mc,
-					      uint64_t key, bool create)
+/* The leaf slot of key, or NULL if key has none (not a grant address
+ * below RADIX_GREFS, or no leaf). Create its leaf if asked. */
+static inline struct xv_mc_entry *radix_slot(struct xv_mapcache *mc,
+					     uint64_t key, bool create)
 {
 	uint64_t off = (key & XV_PAGE_MASK) ^ GADDR_G;
 	unsigned int gref = (unsigned int)(off >> XV_PAGE_SHIFT);
@@ -133,7 +177,8 @@ static inline struct xv_mc_entry **radix_slot(struct xv_mapcache *mc,
 	if (!*lp) {
 		if (!create || mc->nleaves >= mc->max_leaves)
 			return NULL;
-		/* Failure only costs speed: the table has the entry. */
+		/* Failure only costs speed: the entry lives in the table
+		 * only, its hot part in its cold record. */
 		*lp = calloc(1, sizeof(**lp));
 		if (!*lp)
 			return NULL;
@@ -142,32 +187,9 @@ static inline struct xv_mc_entry **radix_slot(struct xv_mapcache *mc,
 	return &(*lp)->e[(key & ~XV_PAGE_MASK) >> 1][gref & (RADIX_LEAF - 1)];
 }
 
-static void radix_add(struct xv_mapcache *mc, struct xv_mc_entry *e)
+static inline struct xv_mc_leaf **leaf_of(struct xv_mapcache *mc, uint64_t key)
 {
-	struct xv_mc_entry **slot = radix_slot(mc, e->key, true);
-
-	if (slot) {
-		*slot = e;
-		mc->dir[(e->key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)]
-		    ->used++;
-	}
-}
-
-static void radix_del(struct xv_mapcache *mc, uint64_t key)
-{
-	struct xv_mc_entry **slot = radix_slot(mc, key, false);
-	struct xv_mc_leaf **lp;
-
-	if (!slot || !*slot)
-		return;
-	*slot = NULL;
-	lp = &mc->dir[(key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
-	if (--(*lp)->used == 0) {
-		/* Free it for grefs elsewhere: the budget is in leaves. */
-		free(*lp);
-		*lp = NULL;
-		mc->nleaves--;
-	}
+	return &mc->dir[(key ^ GADDR_G) >> (XV_PAGE_SHIFT + RADIX_LEAF_BITS)];
 }
 
 static inline struct xv_mc_entry *tab_find(const struct xv_mapcache *mc,
@@ -187,36 +209,35 @@ static inline struct xv_mc_entry *tab_find(const struct xv_mapcache *mc,
 }
 
 static void tab_put(struct mc_slot *tab, uint64_t mask, uint64_t i,
-		    struct xv_mc_entry *e)
+		    uint64_t key, struct xv_mc_entry *e)
 {
 	while (tab[i].key)
 		i = (i + 1) & mask;
-	tab[i].key = e->key;
+	tab[i].key = key;
 	tab[i].e = e;
 }
 
 static void tab_insert(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	tab_put(mc->tab, mc->mask, home(mc, e->key), e);
+	const uint64_t key = cold_of(mc, e)->key;
+
+	tab_put(mc->tab, mc->mask, home(mc, key), key, e);
 	mc->used++;
-	radix_add(mc, e);
 }
 
 /* Look key up: the grant index, then the table. */
 static inline struct xv_mc_entry *find(struct xv_mapcache *mc, uint64_t key)
 {
-	struct xv_mc_entry **slot = radix_slot(mc, key, false);
+	struct xv_mc_entry *e = radix_slot(mc, key, false);
 
-	if (slot && *slot)
-		return *slot;
+	if (e && e->ci)
+		return e;
 	return tab_find(mc, key);
 }
 
 static void tab_remove(struct xv_mapcache *mc, uint64_t key)
 {
 	uint64_t i = home(mc, key), j, k;
-
-	radix_del(mc, key);
 
 	while (mc->tab[i].key != key)
 		i = (i + 1) & mc->mask;
@@ -257,7 +278,7 @@ static int tab_reserve(struct xv_mapcache *mc, uint64_t more)
 		if (mc->tab[i].key)
 			tab_put(nt, ncap - 1,
 				hash_slot(mc->seed, mc->tab[i].key, nshift),
-				mc->tab[i].e);
+				mc->tab[i].key, mc->tab[i].e);
 	free(mc->tab);
 	mc->tab = nt;
 	mc->mask = ncap - 1;
@@ -269,38 +290,83 @@ static int tab_reserve(struct xv_mapcache *mc, uint64_t more)
 
 static void lru_append(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	e->prev = mc->lru.prev;
-	e->next = &mc->lru;
-	mc->lru.prev->next = e;
-	mc->lru.prev = e;
+	struct mc_cold *c = cold_of(mc, e), *s = &mc->cold[0];
+
+	c->prev = s->prev;
+	c->next = 0;
+	mc->cold[s->prev].next = e->ci;
+	s->prev = e->ci;
+	c->on_lru = 1;
 	mc->lru_count++;
 }
 
 static void lru_unlink(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	e->prev->next = e->next;
-	e->next->prev = e->prev;
-	e->prev = e->next = NULL;
+	struct mc_cold *c = cold_of(mc, e);
+
+	mc->cold[c->prev].next = c->next;
+	mc->cold[c->next].prev = c->prev;
+	c->prev = c->next = 0;
+	c->on_lru = 0;
 	mc->lru_count--;
 }
 
-static struct xv_mc_entry *entry_get(struct xv_mapcache *mc)
+/*
+ * A new entry for key, not yet in the table: a cold record, and a hot
+ * part in place in the grant index's leaf when key has a slot there (its
+ * leaf exists or may be made), else in the record itself. Zeroed but for
+ * the key. NULL only if the records ran out, which the quota
+ * check rules out (ncold covers a full cache plus one batch).
+ */
+static struct xv_mc_entry *entry_get(struct xv_mapcache *mc, uint64_t key)
 {
-	struct xv_mc_entry *e = mc->spare;
+	struct xv_mc_entry *e;
+	struct mc_cold *c;
+	uint32_t ci = mc->cold_free;
 
-	if (e)
-		mc->spare = e->next;
+	if (ci)
+		mc->cold_free = mc->cold[ci].next;
+	else if (mc->cold_top < mc->ncold)
+		ci = mc->cold_top++;
 	else
-		e = malloc(sizeof(*e));
-	if (e)
-		memset(e, 0, sizeof(*e));
+		return NULL;
+	c = &mc->cold[ci];
+	memset(c, 0, sizeof(*c));
+	e = radix_slot(mc, key, true);
+	/* The slot is empty: find() looked there before asking for it. */
+	if (e && !e->ci)
+		(*leaf_of(mc, key))->used++;
+	else
+		e = &c->hot;
+	memset(e, 0, sizeof(*e));
+	e->ci = ci;
+	c->key = key;
+	c->e = e;
 	return e;
 }
 
+/* Give back an entry that left the table: its cold record is free again
+ * and its leaf slot empty (the leaf freed with its last one, the budget
+ * is in leaves). */
 static void entry_put(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
-	e->next = mc->spare;
-	mc->spare = e;
+	const uint32_t ci = e->ci;
+	struct mc_cold *c = &mc->cold[ci];
+
+	memset(e, 0, sizeof(*e));
+	if (e != &c->hot) {
+		struct xv_mc_leaf **lp = leaf_of(mc, c->key);
+
+		if (--(*lp)->used == 0) {
+			free(*lp);
+			*lp = NULL;
+			mc->nleaves--;
+		}
+	}
+	c->key = 0;
+	c->e = NULL;
+	c->next = mc->cold_free;
+	mc->cold_free = ci;
 }
 
 /* ---- eviction ------------------------------------------------------------ */
@@ -325,9 +391,9 @@ static void evict_entries(struct xv_mapcache *mc, struct xv_mc_entry **v,
 			lru_unlink(mc, e);
 		else
 			mc->npinned--;
-		tab_remove(mc, e->key);
+		tab_remove(mc, cold_of(mc, e)->key);
 		mc->ev_iova[i] = e->iova;
-		mc->ev_page[i] = e->page;
+		mc->ev_page[i] = cold_of(mc, e)->page;
 	}
 	mc->nent -= k;
 	mc->st.evictions += k;
@@ -359,13 +425,13 @@ static uint64_t evict_lru(struct xv_mapcache *mc, uint64_t want)
 	uint64_t done = 0;
 
 	while (done < want) {
-		struct xv_mc_entry *e = mc->lru.next;
+		uint32_t ci = mc->cold[0].next;
 		unsigned int k = 0;
 
-		while (e != &mc->lru && k < EVICT_CHUNK && done + k < want) {
-			if (e->mark != mc->gen)
-				mc->victim[k++] = e;
-			e = e->next;
+		while (ci && k < EVICT_CHUNK && done + k < want) {
+			if (mc->cold[ci].mark != mc->gen)
+				mc->victim[k++] = mc->cold[ci].e;
+			ci = mc->cold[ci].next;
 		}
 		if (!k)
 			break;
@@ -386,7 +452,7 @@ static uint64_t key_of(xv_gaddr_t gaddr, enum xv_pin_access access)
 static void discard_fresh(struct xv_mapcache *mc, unsigned int nmiss)
 {
 	for (unsigned int i = 0; i < nmiss; i++) {
-		tab_remove(mc, mc->fresh[i]->key);
+		tab_remove(mc, cold_of(mc, mc->fresh[i])->key);
 		entry_put(mc, mc->fresh[i]);
 	}
 }
@@ -455,7 +521,7 @@ static int map_misses(struct xv_mapcache *mc, unsigned int nmiss,
 	if (rc)
 		goto out;
 	for (unsigned int i = 0; i < nmiss; i++) {
-		mc->fresh[i]->page = mc->miss_page[i];
+		cold_of(mc, mc->fresh[i])->page = mc->miss_page[i];
 		mc->fresh[i]->iova = mc->maps[i].iova;
 	}
 	rc = 0;
@@ -517,7 +583,7 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 		if (!xv_mc_pinned_room(e))
 			break;
 		e->refs++;
-		out[i].page = e->page;
+		out[i].page = cold_of(mc, e)->page;
 		out[i].iova = e->iova;
 		out[i].token = token_of(e);
 	}
@@ -590,8 +656,10 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		struct xv_mc_entry *e = find(mc, key);
 
 		if (e) {
-			if (e->mark != mc->gen) {
-				e->mark = mc->gen;
+			struct mc_cold *c = cold_of(mc, e);
+
+			if (c->mark != mc->gen) {
+				c->mark = mc->gen;
 				if (e->refs == 0)
 					protected_lru++;
 			}
@@ -600,13 +668,12 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 				goto undo;
 			}
 		} else {
-			e = entry_get(mc);
+			e = entry_get(mc, key);
 			if (!e) {
 				rc = -ENOMEM;
 				goto undo;
 			}
-			e->key = key;
-			e->mark = mc->gen;
+			cold_of(mc, e)->mark = mc->gen;
 			tab_insert(mc, e);
 			mc->miss_gaddr[nmiss] = gaddr[i];
 			mc->fresh[nmiss++] = e;
@@ -628,7 +695,7 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 			xv_mapcache_pin_unused(mc, e);
 		else
 			e->refs++;
-		out[i].page = e->page;
+		out[i].page = cold_of(mc, e)->page;
 		out[i].iova = e->iova;
 		out[i].token = token_of(e);
 	}
@@ -694,7 +761,8 @@ void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
 		struct xv_mc_entry *e =
 		    (struct xv_mc_entry *)(uintptr_t)token[i];
 
-		if (e && (e->key & ~XV_PAGE_MASK) != (uint64_t)access)
+		if (e &&
+		    (cold_of(mc, e)->key & ~XV_PAGE_MASK) != (uint64_t)access)
 			e = NULL;
 		unpin_entry(mc, e);
 	}
@@ -737,11 +805,16 @@ void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n)
 	mc->st.hits += n;
 }
 
+void xv_mapcache_unpin_last(struct xv_mapcache *mc, struct xv_mc_entry *e)
+{
+	unpin_entry(mc, e);
+}
+
 void xv_mapcache_pin_unused(struct xv_mapcache *mc, struct xv_mc_entry *e)
 {
 	/* Between calls an entry with refs 0 is mapped and on the LRU; a
 	 * fresh entry of pin_batch_slow's commit is on no list yet. */
-	if (e->prev)
+	if (cold_of(mc, e)->on_lru)
 		lru_unlink(mc, e);
 	e->refs = 1;
 	mc->npinned++;
@@ -754,11 +827,13 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 {
 	struct xv_mapcache *mc = NULL;
 	struct timespec ts;
+	void *mem;
 	int rc;
 
 	*out = NULL;
-	if (!cfg->max_pages || !cfg->mapper || !cfg->mapper->map_batch ||
-	    !cfg->mapper->unmap_batch || !cfg->iommu.ops) {
+	if (!cfg->max_pages || cfg->max_pages > MC_MAX_PAGES || !cfg->mapper ||
+	    !cfg->mapper->map_batch || !cfg->mapper->unmap_batch ||
+	    !cfg->iommu.ops) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -772,7 +847,21 @@ int xv_mapcache_new(const struct xv_mapcache_config *cfg,
 	mc->seed = ((uint64_t)ts.tv_nsec << 32 ^ (uint64_t)ts.tv_sec ^
 		    (uint64_t)(uintptr_t)mc) *
 		   HASH_MUL;
-	mc->lru.next = mc->lru.prev = &mc->lru;
+	/* A full cache plus one batch of provisional entries, and record 0
+	 * (the LRU's sentinel, prev = next = 0: the list is empty). */
+	mc->ncold = cfg->max_pages + XV_PIN_BATCH_MAX + 1;
+	mc->cold_top = 1;
+	/* Address space for the quota, reserved but not committed: records
+	 * are taken lowest first and reused, so only as many pages as the
+	 * cache has ever held entries are ever touched (zero-filled). */
+	mc->cold_len = (size_t)mc->ncold * sizeof(*mc->cold);
+	mem = mmap(NULL, mc->cold_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	mc->cold = mem;
 	if (cfg->iova_space) {
 		mc->iova = cfg->iova_space;
 	} else {
@@ -807,8 +896,6 @@ out:
 
 void xv_mapcache_free(struct xv_mapcache *mc)
 {
-	struct xv_mc_entry *e;
-
 	if (!mc)
 		return;
 	/* Pinned or not, every entry goes, in rounds of EVICT_CHUNK. */
@@ -820,10 +907,8 @@ void xv_mapcache_free(struct xv_mapcache *mc)
 				mc->victim[k++] = mc->tab[i].e;
 		evict_entries(mc, mc->victim, k);
 	}
-	while ((e = mc->spare)) {
-		mc->spare = e->next;
-		free(e);
-	}
+	if (mc->cold)
+		munmap(mc->cold, mc->cold_len);
 	/* Every entry left the table, so every leaf is gone already. */
 	for (unsigned int i = 0; mc->dir && i < RADIX_DIR; i++)
 		free(mc->dir[i]);
@@ -850,7 +935,7 @@ int xv_mapcache_lookup(const struct xv_mapcache *mc, xv_gaddr_t gaddr,
 		e = tab_find(mc, key_of(gaddr, access));
 	if (!e)
 		return -ENOENT;
-	out->page = e->page;
+	out->page = cold_of(mc, e)->page;
 	out->iova = e->iova;
 	out->refs = e->refs;
 	return 0;

@@ -64,7 +64,7 @@ struct xv_mapper_ops {
 
 struct xv_mapcache_config {
 	uint32_t domid;	    /* the guest whose pages are cached */
-	uint32_t max_pages; /* quota: most pages mapped at once, > 0 */
+	uint32_t max_pages; /* quota: most pages mapped at once, 1..2^30 */
 	const struct xv_mapper_ops *mapper;
 	void *mapper_ctx;
 	struct xv_iommu iommu;	  /* where pages get their IOVA mapped */

@@ -580,15 +580,20 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 		if (g == copy[i])
 			continue;
 		copy[i] = g;
+		if (xv_unlikely(state[i] != SLOT_LIVE)) {
+			defer[nd++] = (uint16_t)i;
+			continue;
+		}
 		/* One mask test: a valid leaf (as in leaf_queue) whose address
-		 * is in the grant index's range, on a live slot. */
+		 * is in the grant index's range. */
 		if (xv_likely((g & ~(XV_PTE_W | XV_PTE_NS | XV_MC_ADDR_MASK)) ==
-				  (XV_PTE_G | XV_PTE_P) &&
-			      state[i] == SLOT_LIVE))
-			e = xv_mc_pin_hit_gref(
-			    &h,
+			      (XV_PTE_G | XV_PTE_P)))
+			e = xv_mc_index_slot(
+			    h.dir,
 			    (uint32_t)((g & XV_MC_ADDR_MASK) >> XV_PAGE_SHIFT),
 			    (unsigned int)(g >> 1) & 1);
+		if (e)
+			e = xv_mc_pin_hit(&h, e);
 		if (xv_unlikely(!e)) {
 			defer[nd++] = (uint16_t)i;
 			continue;
