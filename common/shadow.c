@@ -543,6 +543,15 @@ leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
 	return k;
 }
 
+/* The gref bits of a guest address that pick a slot within a leaf. */
+#define LEAF_GREF_BITS ((uint64_t)(XV_MC_LEAF - 1) << XV_PAGE_SHIFT)
+/* leaf_scan_hits's "last entry" before the first lookup: bit 62 is
+ * reserved in a guest leaf, so no valid entry is its neighbour, and an
+ * invalid one that is gets an empty slot of no_leaf (it is deferred to
+ * leaf_queue, which refuses it). no_leaf[] is never written. */
+#define NO_LEAF_G (XV_PTE_G | (1ull << 62) | XV_PTE_P)
+static struct xv_mc_entry no_leaf[XV_MC_LEAF];
+
 /*
  * node_sync's compare loop for a live 4 KiB L1 table when the pinner is
  * the map cache (mapcache-hit.h): for each slot a..b whose fresh guest
@@ -569,6 +578,10 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 	const uint8_t *state = n->state;
 	struct leaf_batch lb = {0};
 	unsigned int nh = 0, nd = 0, nst = 0; /* last refs, deferred, stored */
+	/* The last entry that had a grant-index slot, and that slot. It
+	 * starts as NO_LEAF_G over no_leaf[]: no valid entry matches it. */
+	uint64_t pg = NO_LEAF_G;
+	struct xv_mc_entry *ps = no_leaf;
 
 	/* The loop keeps to the hit path; anything else is deferred to the
 	 * queue below, so that its state does not take the registers. */
@@ -584,16 +597,31 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 			defer[nd++] = (uint16_t)i;
 			continue;
 		}
-		/* One mask test: a valid leaf (as in leaf_queue) whose address
-		 * is in the grant index's range. */
-		if (xv_likely((g & ~(XV_PTE_W | XV_PTE_NS | XV_MC_ADDR_MASK)) ==
-			      (XV_PTE_G | XV_PTE_P)))
+		/*
+		 * The entry differs from the last one looked up only in the
+		 * low 9 bits of its gref: same flags, same leaf of the grant
+		 * index, so it is valid too and its slot is that one's plus
+		 * the difference, with no check and no lookup. A guest grants
+		 * a buffer's pages as consecutive grefs, so a page table's
+		 * entries mostly are such neighbours.
+		 */
+		if (!((g ^ pg) & ~LEAF_GREF_BITS)) {
+			e = ps + ((int64_t)(g - pg) >> XV_PAGE_SHIFT);
+		} else if (xv_likely((g & ~(XV_PTE_W | XV_PTE_NS |
+					    XV_MC_ADDR_MASK)) ==
+				     (XV_PTE_G | XV_PTE_P))) {
+			/* One mask test: a valid leaf (as in leaf_queue)
+			 * whose address is in the grant index's range. */
 			e = xv_mc_index_slot(
 			    h.dir,
 			    (uint32_t)((g & XV_MC_ADDR_MASK) >> XV_PAGE_SHIFT),
 			    (unsigned int)(g >> 1) & 1);
-		if (e)
+		}
+		if (e) {
+			pg = g;
+			ps = e;
 			e = xv_mc_pin_hit(&h, e);
+		}
 		if (xv_unlikely(!e)) {
 			defer[nd++] = (uint16_t)i;
 			continue;

@@ -186,6 +186,11 @@ static void fx_init(void)
 	xv_gmem_page(F.gm, l3)[0] = xv_pte_guest_make(l2, 0);
 	xv_gmem_page(F.gm, l2)[0] = xv_pte_guest_make(F.l1[0], 0);
 	xv_gmem_page(F.gm, l2)[1] = xv_pte_guest_make(F.l1[1], 0);
+	/* The pool's grefs are consecutive and straddle a multiple of 512,
+	 * where the grant index changes leaf: a flip's run of consecutive
+	 * grefs (the engine's run path) must look the next leaf up. */
+	while (xv_gmem_pages(F.gm) + NPOOL / 2 < 512)
+		CU_ASSERT_FATAL(xv_gmem_alloc(F.gm) != 0);
 	for (unsigned int i = 0; i < NPOOL; i++)
 		F.pool[i] = xv_gmem_alloc(F.gm);
 	/* Unpinnable: refused grants, and a gref past the grant index. */
