@@ -24,6 +24,12 @@
  *    raw loop.
  *  - whole_page_all_changed_oos: the same through the OOS set and
  *    xv_shadow_sync (submit time).
+ *  - whole_page_all_changed_scattered: as the first, but the 512 pages of
+ *    each set are mapped in a shuffled order, so no two neighbouring
+ *    entries name consecutive grant references. A guest grants a
+ *    buffer's pages as a run of consecutive grefs, which the engine
+ *    follows without a lookup (docs/pagetable.md); this is the other
+ *    case, every entry looked up in the grant index.
  *  - whole_page_all_changed_unused: as the first, pages cached but unused.
  *  - whole_page_all_changed_2m_leaf: as the first, but each set has one
  *    contiguous 2 MiB aligned IOVA run, so the shadow is a 2 MiB leaf and
@@ -132,13 +138,36 @@ static void setup_pinner(struct bench *b, enum pinner pinner)
 	b->pin_ctx = b->mc;
 }
 
+/* Shuffle the 512 pages of each set (a fixed seed: splitmix64). */
+static void scatter_sets(struct bench *b)
+{
+	uint64_t x = 0x5eed;
+
+	for (unsigned int s = 0; s < 2; s++)
+		for (unsigned int i = 511; i > 0; i--) {
+			uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+			unsigned int j;
+			xv_gaddr_t t;
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			j = (unsigned int)((z ^ (z >> 31)) % (i + 1));
+			t = b->g[s][i];
+			b->g[s][i] = b->g[s][j];
+			b->g[s][j] = t;
+			b->ent[s][i] = xv_pte_guest_make(b->g[s][i], XV_PTE_W);
+			b->ent[s][j] = xv_pte_guest_make(b->g[s][j], XV_PTE_W);
+		}
+}
+
 /*
  * hold: A and B also mapped elsewhere (pinned); else cached, unused.
  * contig: let the cache give each set one 2 MiB aligned IOVA run (its
  * first pin is one 512-page batch), so the shadow L1 is a 2 MiB leaf.
+ * scatter: map each set's pages in a shuffled order.
  */
 static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
-		  bool contig)
+		  bool contig, bool scatter)
 {
 	struct xv_shadow_vgpu_config vc = {0};
 	struct xv_shadow_config sc = {0};
@@ -172,6 +201,8 @@ static void setup(struct bench *b, enum pinner pinner, bool oos, bool hold,
 					      (uint64_t)i << 12) = b->ent[s][i];
 		}
 	}
+	if (scatter)
+		scatter_sets(b);
 	for (unsigned int i = 0; i < 512; i++)
 		*gslot(b, (uint64_t)i << 12) = b->ent[0][i];
 	b->l1 = gslot(b, 0);
@@ -417,6 +448,7 @@ int main(int argc, char **argv)
 {
 	struct bench *b = calloc(1, sizeof(*b));
 	struct fig whole = {0}, whole_oos = {0}, whole_unused = {0};
+	struct fig whole_scat = {0};
 	struct fig whole_gmem = {0}, whole_huge = {0}, unchanged = {0};
 	struct fig single = {0}, pin_floor = {0};
 	double whole_ns = 0, floor_ns = 0;
@@ -427,7 +459,7 @@ int main(int argc, char **argv)
 	only = argc > 1 ? argv[1] : NULL;
 	/* Every case runs paired with the raw loop (xv_bench_paired), in
 	 * its own setup: its ratio is the median of per-pair ratios. */
-	setup(b, PIN_MAPCACHE, false, true, false);
+	setup(b, PIN_MAPCACHE, false, true, false, false);
 	pin_floor = vs_raw(b, run_pin_floor, page_ops);
 	if (want("whole_page_all_changed") || want("whole_page_vs_pin_floor"))
 		whole = vs_raw(b, run_whole_page, page_ops);
@@ -442,28 +474,34 @@ int main(int argc, char **argv)
 	teardown(b);
 
 	if (want("whole_page_all_changed_oos")) {
-		setup(b, PIN_MAPCACHE, true, true, false);
+		setup(b, PIN_MAPCACHE, true, true, false, false);
 		whole_oos = vs_raw(b, run_whole_page_oos, page_ops);
 		teardown(b);
 	}
+	if (want("whole_page_all_changed_scattered")) {
+		setup(b, PIN_MAPCACHE, false, true, false, true);
+		whole_scat = vs_raw(b, run_whole_page, page_ops);
+		teardown(b);
+	}
 	if (want("whole_page_all_changed_unused")) {
-		setup(b, PIN_MAPCACHE, false, false, false);
+		setup(b, PIN_MAPCACHE, false, false, false, false);
 		whole_unused = vs_raw(b, run_whole_page, page_ops);
 		teardown(b);
 	}
 	if (want("whole_page_all_changed_2m_leaf")) {
-		setup(b, PIN_MAPCACHE, false, true, true);
+		setup(b, PIN_MAPCACHE, false, true, true, false);
 		whole_huge = vs_raw(b, run_whole_page, page_ops);
 		teardown(b);
 	}
 	if (want("whole_page_all_changed_gmem_double")) {
-		setup(b, PIN_GMEM, false, true, false);
+		setup(b, PIN_GMEM, false, true, false, false);
 		whole_gmem = vs_raw(b, run_whole_page, page_ops);
 		teardown(b);
 	}
 
 	report_fig("whole_page_all_changed", whole, 10.0);
 	report_fig("whole_page_all_changed_oos", whole_oos, 10.0);
+	report_fig("whole_page_all_changed_scattered", whole_scat, 10.0);
 	report_fig("whole_page_all_changed_unused", whole_unused, 10.0);
 	report_fig("whole_page_all_changed_2m_leaf", whole_huge, 10.0);
 	report_fig("whole_page_all_changed_gmem_double", whole_gmem, 10.0);
