@@ -129,15 +129,22 @@ struct xv_mapcache {
 	struct xv_mapcache_stats st;
 };
 
-/* e's cold record: e itself when its hot part lives there (hot is the
- * record's first member), which needs no load of e->ci first. */
+/* e's cold record in cold[] (len octets): e itself when its hot part
+ * lives there (hot is the record's first member), which needs no load of
+ * e->ci first. Loops pass the array in locals: stores through e or out
+ * may alias the cache's own fields (-fno-strict-aliasing). */
+static inline struct mc_cold *cold_in(struct mc_cold *cold, size_t len,
+				      const struct xv_mc_entry *e)
+{
+	if ((uintptr_t)e - (uintptr_t)cold < len)
+		return (struct mc_cold *)(uintptr_t)e;
+	return &cold[e->ci];
+}
+
 static inline struct mc_cold *cold_of(const struct xv_mapcache *mc,
 				      const struct xv_mc_entry *e)
 {
-	if ((uintptr_t)e - (uintptr_t)mc->cold <
-	    (uintptr_t)mc->ncold * sizeof(*mc->cold))
-		return (struct mc_cold *)(uintptr_t)e;
-	return &mc->cold[e->ci];
+	return cold_in(mc->cold, mc->cold_len, e);
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -559,6 +566,8 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 {
 	const struct mc_slot *tab = mc->tab;
 	struct xv_mc_leaf *const *dir = mc->dir;
+	struct mc_cold *const cold = mc->cold;
+	const size_t cold_len = mc->cold_len;
 	const uint64_t seed = mc->seed, mask = mc->mask;
 	const unsigned int shift = mc->shift, a = access >> 1;
 	unsigned int i;
@@ -583,7 +592,7 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 		if (!xv_mc_pinned_room(e))
 			break;
 		e->refs++;
-		out[i].page = cold_of(mc, e)->page;
+		out[i].page = cold_in(cold, cold_len, e)->page;
 		out[i].iova = e->iova;
 		out[i].token = token_of(e);
 	}
@@ -753,6 +762,9 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
 			      unsigned int n, enum xv_pin_access access)
 {
+	struct mc_cold *const cold = mc->cold;
+	const size_t cold_len = mc->cold_len;
+
 	if (!unpin_args_ok(mc, n, access))
 		return;
 	/* A token is the entry, alive while it holds the pin it names; its
@@ -761,8 +773,8 @@ void xv_mapcache_unpin_tokens(struct xv_mapcache *mc, const uint64_t *token,
 		struct xv_mc_entry *e =
 		    (struct xv_mc_entry *)(uintptr_t)token[i];
 
-		if (e &&
-		    (cold_of(mc, e)->key & ~XV_PAGE_MASK) != (uint64_t)access)
+		if (e && (cold_in(cold, cold_len, e)->key & ~XV_PAGE_MASK) !=
+			     (uint64_t)access)
 			e = NULL;
 		unpin_entry(mc, e);
 	}
