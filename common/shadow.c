@@ -995,6 +995,12 @@ static int node_sync(struct xv_shadow *sh, struct sh_node *n, uint64_t s,
 	} else if (n == sh->root) {
 		sh->root_unreadable = false;
 	}
+	/* Nothing changed and nothing below to visit: one memcmp instead of
+	 * a compare per entry (an OOS sync re-reads every tracked page of
+	 * the path, most of them unchanged). */
+	if (!force && (!recurse || n->level == 1) &&
+	    !memcmp(fresh + a, n->copy + a, (b - a + 1) * sizeof(*fresh)))
+		return 0;
 	if (n->level == 1) {
 		struct leaf_batch lb = {0};
 
