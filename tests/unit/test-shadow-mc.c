@@ -540,9 +540,64 @@ static void test_last_reference_after_invalidation(void)
 	fx_fini();
 }
 
+/*
+ * Directed: entries that match the engine's starting "last entry" (a
+ * reserved bit 62 over no leaf) or follow one, around valid ones, on a
+ * live page. Each hostile one goes to scratch and is counted; the valid
+ * ones still map their pages; nothing reads outside a leaf (ASan).
+ */
+static void test_hostile_neighbours(void)
+{
+	const uint64_t r62 = XV_PTE_G | (1ull << 62) | XV_PTE_P;
+	struct xv_shadow_stats st;
+	uint64_t *l1;
+
+	fx_init();
+	for (unsigned int i = 0; i < 4; i++) {
+		struct xv_pin pin;
+
+		CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(F.mc, &F.pool[i], 1,
+							    XV_PIN_READWRITE,
+							    &pin),
+				      0);
+		F.held[i][1] = 1;
+	}
+	l1 = xv_gmem_page(F.gm, F.l1[0]);
+	for (unsigned int i = 0; i < 8; i++)
+		l1[i] = xv_pte_guest_make(F.pool[i & 3], XV_PTE_W);
+	CU_ASSERT_EQUAL(xv_shadow_update_range(F.sh, 0, MB2), 0);
+	CU_ASSERT_EQUAL(xv_shadow_sync(F.sh), 0);
+	l1[0] = r62 | 5ull << 12;		 /* the start pattern's leaf */
+	l1[1] = r62 | 511ull << 12;		 /* its last slot */
+	l1[2] = xv_pte_guest_make(F.pool[1], 0); /* valid, other flags */
+	l1[3] = xv_pte_guest_make(F.pool[2], 0); /* its neighbour */
+	l1[4] = r62 | XV_PTE_W | 7ull << 12;
+	l1[5] = l1[4] + 4096;
+	l1[6] = (xv_pte_guest_make(F.pool[3], 0) ^ 1ull << 62);
+	l1[7] = xv_pte_guest_make(F.pool[0], XV_PTE_W);
+	CU_ASSERT_EQUAL(xv_shadow_update_range(F.sh, 0, MB2), 0);
+	CU_ASSERT_EQUAL(xv_shadow_sync(F.sh), 0);
+	for (unsigned int i = 0; i < 8; i++) {
+		void *want = NULL;
+
+		if (i == 2)
+			want = xv_gmem_page(F.gm, F.pool[1]);
+		else if (i == 3)
+			want = xv_gmem_page(F.gm, F.pool[2]);
+		else if (i == 7)
+			want = xv_gmem_page(F.gm, F.pool[0]);
+		CU_ASSERT_PTR_EQUAL(device_page((uint64_t)i << 12, NULL), want);
+	}
+	xv_shadow_get_stats(F.sh, &st);
+	CU_ASSERT_EQUAL(st.scratch_entries, 5);
+	CU_ASSERT(check_refs());
+	fx_fini();
+}
+
 static const struct xv_test_case cases[] = {
     {"last_reference_after_invalidation",
      test_last_reference_after_invalidation},
+    {"hostile_neighbours", test_hostile_neighbours},
     {"random", test_model_random},
     {NULL, NULL},
 };
