@@ -551,6 +551,7 @@ leaf_commit_fast(struct leaf_work *w, struct sh_node *n, unsigned int cnt,
  * leaf_queue, which refuses it). no_leaf[] is never written. */
 #define NO_LEAF_G (XV_PTE_G | (1ull << 62) | XV_PTE_P)
 static struct xv_mc_entry no_leaf[XV_MC_LEAF];
+_Static_assert(sizeof(struct xv_mc_entry) == 1u << 4, "slots of 16 octets");
 
 /*
  * node_sync's compare loop for a live 4 KiB L1 table when the pinner is
@@ -565,9 +566,9 @@ static struct xv_mc_entry no_leaf[XV_MC_LEAF];
  * rules are those of leaf_commit_fast (new pin before the store, store
  * before the invalidation, invalidation before the unpin).
  */
-static __attribute__((noinline)) struct leaf_batch
-leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
-	       unsigned int a, unsigned int b)
+static inline __attribute__((always_inline)) struct leaf_batch
+scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
+	  unsigned int a, unsigned int b, const bool all_live)
 {
 	const struct xv_mc_hits h = sh->mch;
 	struct leaf_work *w = &sh->w;
@@ -577,7 +578,8 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 	uint64_t *pinned = n->u.leaf.pinned, *table = n->table;
 	const uint8_t *state = n->state;
 	struct leaf_batch lb = {0};
-	unsigned int nh = 0, nd = 0, nst = 0; /* last refs, deferred, stored */
+	/* Last references, deferred slots, unchanged slots. */
+	unsigned int nh = 0, nd = 0, nsame = 0, nst;
 	/* The last entry that had a grant-index slot, and that slot. It
 	 * starts as NO_LEAF_G over no_leaf[]: no valid entry matches it. */
 	uint64_t pg = NO_LEAF_G;
@@ -590,10 +592,12 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 		struct xv_mc_entry *e = NULL, *o;
 		uint64_t ent;
 
-		if (g == copy[i])
+		if (g == copy[i]) {
+			nsame++;
 			continue;
+		}
 		copy[i] = g;
-		if (xv_unlikely(state[i] != SLOT_LIVE)) {
+		if (!all_live && xv_unlikely(state[i] != SLOT_LIVE)) {
 			defer[nd++] = (uint16_t)i;
 			continue;
 		}
@@ -606,7 +610,10 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 		 * entries mostly are such neighbours.
 		 */
 		if (!((g ^ pg) & ~LEAF_GREF_BITS)) {
-			e = ps + ((int64_t)(g - pg) >> XV_PAGE_SHIFT);
+			/* (g - pg) >> 12 slots of 16 octets: one shift. */
+			e = (struct xv_mc_entry *)((char *)ps +
+						   ((int64_t)(g - pg) >>
+						    (XV_PAGE_SHIFT - 4)));
 		} else if (xv_likely((g & ~(XV_PTE_W | XV_PTE_NS |
 					    XV_MC_ADDR_MASK)) ==
 				     (XV_PTE_G | XV_PTE_P))) {
@@ -631,7 +638,6 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 		o = (struct xv_mc_entry *)(uintptr_t)pinned[i];
 		pinned[i] = (uint64_t)(uintptr_t)e;
 		xv_pte_store(&table[i], ent);
-		nst++;
 		/* The old pin, after the store: a page others still hold
 		 * loses one reference now (nothing is released, and nothing
 		 * runs on this thread before the invalidation); a last one
@@ -644,6 +650,7 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 	for (unsigned int k = 0; k < nd; k++)
 		lb = leaf_queue(w, lb, defer[k], copy[defer[k]]);
 	w->old.nh = nh;
+	nst = b - a + 1 - nsame - nd;
 	/* The invalidation covers a..b: a superset of the stores, as in
 	 * leaf_commit_fast, and the loop keeps no range. */
 	lb.nhit = nst;
@@ -652,6 +659,17 @@ leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
 	if (nst)
 		xv_mapcache_count_hits(h.mc, nst);
 	return lb;
+}
+
+/* scan_hits, its state test compiled out when every slot is live (the
+ * common case: a page table whose entries are all mapped). */
+static __attribute__((noinline)) struct leaf_batch
+leaf_scan_hits(struct xv_shadow *sh, struct sh_node *n, const uint64_t *fresh,
+	       unsigned int a, unsigned int b)
+{
+	if (n->n_live == XV_PT_ENTRIES)
+		return scan_hits(sh, n, fresh, a, b, true);
+	return scan_hits(sh, n, fresh, a, b, false);
 }
 
 /*
