@@ -232,14 +232,23 @@ static void tab_insert(struct xv_mapcache *mc, struct xv_mc_entry *e)
 	mc->used++;
 }
 
-/* Look key up: the grant index, then the table. */
-static inline struct xv_mc_entry *find(struct xv_mapcache *mc, uint64_t key)
+/*
+ * Look key up: the grant index, then the table. *c gets the entry's cold
+ * record with no range test: an indexed entry's hot part is in its leaf
+ * slot, so one the index does not hold has it in its cold record.
+ */
+static inline struct xv_mc_entry *find(struct xv_mapcache *mc, uint64_t key,
+				       struct mc_cold **c)
 {
 	struct xv_mc_entry *e = radix_slot(mc, key, false);
 
-	if (e && e->ci)
+	if (e && e->ci) {
+		*c = &mc->cold[e->ci];
 		return e;
-	return tab_find(mc, key);
+	}
+	e = tab_find(mc, key);
+	*c = (struct mc_cold *)(uintptr_t)e;
+	return e;
 }
 
 static void tab_remove(struct xv_mapcache *mc, uint64_t key)
@@ -567,7 +576,6 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 	const struct mc_slot *tab = mc->tab;
 	struct xv_mc_leaf *const *dir = mc->dir;
 	struct mc_cold *const cold = mc->cold;
-	const size_t cold_len = mc->cold_len;
 	const uint64_t seed = mc->seed, mask = mc->mask;
 	const unsigned int shift = mc->shift, a = access >> 1;
 	unsigned int i;
@@ -575,8 +583,11 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 	for (i = 0; i < n; i++) {
 		/* The grant index first: one mask test, two loads. */
 		struct xv_mc_entry *e = xv_mc_index_find(dir, gaddr[i], a);
+		struct mc_cold *c;
 
-		if (!e) {
+		if (e) {
+			c = &cold[e->ci];
+		} else {
 			uint64_t key = key_of(gaddr[i], access);
 			uint64_t j = hash_slot(seed, key, shift);
 
@@ -587,12 +598,15 @@ static unsigned int pin_pinned_prefix(struct xv_mapcache *mc,
 					return i;
 				j = (j + 1) & mask;
 			}
+			/* Not in the index, so its hot part is in its
+			 * cold record (an indexed entry's slot holds it). */
 			e = tab[j].e;
+			c = (struct mc_cold *)(uintptr_t)e;
 		}
 		if (!xv_mc_pinned_room(e))
 			break;
 		e->refs++;
-		out[i].page = cold_in(cold, cold_len, e)->page;
+		out[i].page = c->page;
 		out[i].iova = e->iova;
 		out[i].token = token_of(e);
 	}
@@ -662,11 +676,10 @@ static int pin_batch_slow(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 	mc->gen++;
 	for (i = 0; i < n; i++) {
 		uint64_t key = key_of(gaddr[i], access);
-		struct xv_mc_entry *e = find(mc, key);
+		struct mc_cold *c;
+		struct xv_mc_entry *e = find(mc, key, &c);
 
 		if (e) {
-			struct mc_cold *c = cold_of(mc, e);
-
 			if (c->mark != mc->gen) {
 				c->mark = mc->gen;
 				if (e->refs == 0)
@@ -752,9 +765,10 @@ void xv_mapcache_unpin_batch(struct xv_mapcache *mc, const xv_gaddr_t *gaddr,
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		struct xv_mc_entry *e = NULL;
+		struct mc_cold *c;
 
 		if (!(gaddr[i] & ~XV_PAGE_MASK))
-			e = find(mc, key_of(gaddr[i], access));
+			e = find(mc, key_of(gaddr[i], access), &c);
 		unpin_entry(mc, e);
 	}
 }
@@ -942,12 +956,22 @@ int xv_mapcache_lookup(const struct xv_mapcache *mc, xv_gaddr_t gaddr,
 		       struct xv_mapcache_entry_info *out)
 {
 	const struct xv_mc_entry *e = NULL;
+	const struct mc_cold *c = NULL;
 
-	if (!(gaddr & ~XV_PAGE_MASK))
-		e = tab_find(mc, key_of(gaddr, access));
+	if (!(gaddr & ~XV_PAGE_MASK) &&
+	    (access == XV_PIN_READ || access == XV_PIN_READWRITE)) {
+		/* As find(), without making anything. */
+		e = xv_mc_index_find(mc->dir, gaddr, access >> 1);
+		if (e) {
+			c = &mc->cold[e->ci];
+		} else {
+			e = tab_find(mc, key_of(gaddr, access));
+			c = (const struct mc_cold *)e;
+		}
+	}
 	if (!e)
 		return -ENOENT;
-	out->page = cold_of(mc, e)->page;
+	out->page = c->page;
 	out->iova = e->iova;
 	out->refs = e->refs;
 	return 0;
