@@ -51,6 +51,16 @@ static void served_device(struct ctl_devinfo *d)
 	d->st.pinned_pages = 12;
 	d->st.requests = 30;
 	d->st.rejected = 2;
+	d->st.grant_mapped_pages = 14;
+	d->st.grant_map_calls = 3;
+	d->st.grant_unmap_calls = 1;
+	d->st.submits = 21;
+	d->st.fences = 20;
+	d->st.gpu_faults = 1;
+	d->st.faults_lost = 0;
+	d->st.scratch_entries = 2;
+	d->st.scratch_events = 5;
+	d->st.oos_pages = 3;
 	d->st.generation = 1;
 	strcpy(d->st.last_error, "768 ring request overflow");
 }
@@ -119,6 +129,16 @@ static void test_show(void)
 			       "  contexts             1\n"
 			       "  pinned-pages         12\n"
 			       "  pasids               1\n"
+			       "  grant-mapped-pages   14\n"
+			       "  grant-map-calls      3\n"
+			       "  grant-unmap-calls    1\n"
+			       "  submits              21\n"
+			       "  fences               20\n"
+			       "  gpu-faults           1\n"
+			       "  faults-lost          0\n"
+			       "  scratch-entries      2\n"
+			       "  scratch-events       5\n"
+			       "  oos-pages-tracked    3\n"
 			       "  requests             30\n"
 			       "  rejected             2\n"
 			       "  generation           1\n"

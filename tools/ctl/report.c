@@ -110,6 +110,19 @@ void ctl_print_show(FILE *f, const struct ctl_devinfo *d)
 		kv(f, "contexts", "%" PRIu32, d->st.contexts);
 		kv(f, "pinned-pages", "%" PRIu32, d->st.pinned_pages);
 		kv(f, "pasids", "%" PRIu32, d->st.pasids);
+		kv(f, "grant-mapped-pages", "%" PRIu64,
+		   d->st.grant_mapped_pages);
+		kv(f, "grant-map-calls", "%" PRIu64, d->st.grant_map_calls);
+		kv(f, "grant-unmap-calls", "%" PRIu64, d->st.grant_unmap_calls);
+		kv(f, "submits", "%" PRIu64, d->st.submits);
+		kv(f, "fences", "%" PRIu64, d->st.fences);
+		kv(f, "gpu-faults", "%" PRIu64, d->st.gpu_faults);
+		kv(f, "faults-lost", "%" PRIu64, d->st.faults_lost);
+		kv(f, "scratch-entries", "%" PRIu64, d->st.scratch_entries);
+		kv(f, "scratch-events", "%" PRIu64, d->st.scratch_events);
+		/* The status file's oos-pages; the limit of that name is
+		 * printed above. */
+		kv(f, "oos-pages-tracked", "%" PRIu64, d->st.oos_pages);
 		kv(f, "requests", "%" PRIu64, d->st.requests);
 		kv(f, "rejected", "%" PRIu64, d->st.rejected);
 		kv(f, "generation", "%" PRIu32, d->st.generation);
