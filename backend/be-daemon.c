@@ -60,6 +60,9 @@ struct be_device {
 	struct xv_limits limits;
 	char profile[XV_XS_PROFILE_MAX + 1];
 	bool limits_ok;
+	/* Which domain this is (its toolstack "vm" path, "" if none): a
+	 * status file of another domain with this domid is not ours. */
+	char domain[XV_BE_STATUS_DOMMAX + 1];
 
 	unsigned int state; /* our state node, as last written */
 	bool failed;	    /* protocol error; cleared once Closed */
@@ -129,6 +132,7 @@ static void write_status(struct be_daemon *bd, struct be_device *d)
 	memset(&st, 0, sizeof(st));
 	st.domid = d->domid;
 	st.devid = d->devid;
+	snprintf(st.domain, sizeof(st.domain), "%s", d->domain);
 	st.state = d->state;
 	snprintf(st.profile, sizeof(st.profile), "%s", d->profile);
 	st.generation = now.generation;
@@ -202,6 +206,23 @@ static void fail(struct be_daemon *bd, struct be_device *d, int rc,
 	d->status_dirty = true;
 }
 
+/* d->domain from /local/domain/<domid>/vm, which the toolstack writes
+ * when it makes the domain (a dom0 node; checked all the same). */
+static void read_domain(struct be_daemon *bd, struct be_device *d)
+{
+	struct xv_be_status tmp;
+	char path[64];
+	unsigned int len = 0;
+	char *v;
+
+	d->domain[0] = '\0';
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", d->domid);
+	v = xs_read(bd->xs, XBT_NULL, path, &len);
+	if (v && strlen(v) == len && xv_be_status_set_domain(&tmp, v) == 0)
+		snprintf(d->domain, sizeof(d->domain), "%s", tmp.domain);
+	free(v);
+}
+
 static struct be_device *add_dev(struct be_daemon *bd, unsigned int domid,
 				 unsigned int devid)
 {
@@ -243,12 +264,22 @@ static struct be_device *add_dev(struct be_daemon *bd, unsigned int domid,
 		fail(bd, d, rc, bad);
 		d->given_up = true;
 	}
+	read_domain(bd, d);
 	/* generation and counters of the previous daemon, if it left a
-	 * status file: the counters go on over the device's life */
+	 * status file for this very domain: the counters go on over the
+	 * device's life */
 	{
 		struct xv_be_status old;
 
-		if (xv_be_status_read(bd->o.run_dir, domid, devid, &old) == 0) {
+		if (xv_be_status_read(bd->o.run_dir, domid, devid, &old)) {
+			/* none (or unreadable): a new device */
+		} else if (strcmp(old.domain, d->domain) != 0) {
+			be_log_dev(LOG_INFO, domid, devid,
+				   "status file of domain %s, not %s: "
+				   "counting from 0",
+				   old.domain[0] ? old.domain : "-",
+				   d->domain[0] ? d->domain : "-");
+		} else {
 			d->generation = old.generation;
 			d->past.requests = old.requests;
 			d->past.rejected = old.rejected;

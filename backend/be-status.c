@@ -31,7 +31,7 @@ int xv_be_status_format(const struct xv_be_status *st, char *buf, size_t len)
 {
 	int n = snprintf(
 	    buf, len,
-	    "domid %u\ndevid %u\nstate %u\nprofile %s\n"
+	    "domid %u\ndevid %u\ndomain %s\nstate %u\nprofile %s\n"
 	    "generation %" PRIu32 "\ncontexts %" PRIu32 "\npasids %" PRIu32
 	    "\npinned-pages %" PRIu32 "\nrequests %" PRIu64
 	    "\nrejected %" PRIu64 "\ngrant-map-calls %" PRIu64
@@ -40,12 +40,12 @@ int xv_be_status_format(const struct xv_be_status *st, char *buf, size_t len)
 	    "\nfaults-lost %" PRIu64 "\nscratch-entries %" PRIu64
 	    "\nscratch-events %" PRIu64 "\noos-pages %" PRIu64
 	    "\nlast-error %s\n",
-	    st->domid, st->devid, st->state, st->profile[0] ? st->profile : "-",
-	    st->generation, st->contexts, st->pasids, st->pinned_pages,
-	    st->requests, st->rejected, st->grant_map_calls,
-	    st->grant_unmap_calls, st->grant_mapped_pages, st->submits,
-	    st->fences, st->gpu_faults, st->faults_lost, st->scratch_entries,
-	    st->scratch_events, st->oos_pages,
+	    st->domid, st->devid, st->domain[0] ? st->domain : "-", st->state,
+	    st->profile[0] ? st->profile : "-", st->generation, st->contexts,
+	    st->pasids, st->pinned_pages, st->requests, st->rejected,
+	    st->grant_map_calls, st->grant_unmap_calls, st->grant_mapped_pages,
+	    st->submits, st->fences, st->gpu_faults, st->faults_lost,
+	    st->scratch_entries, st->scratch_events, st->oos_pages,
 	    st->last_error[0] ? st->last_error : "-");
 
 	if (n < 0 || (size_t)n >= len)
@@ -103,6 +103,13 @@ int xv_be_status_parse(const char *text, size_t len, struct xv_be_status *out)
 			snprintf(st.profile, sizeof(st.profile), "%s",
 				 strcmp(val, "-") ? val : "");
 			seen |= 1u << 3;
+			continue;
+		}
+		if (strcmp(key, "domain") == 0) {
+			/* optional: older files lack it */
+			if (strcmp(val, "-") &&
+			    xv_be_status_set_domain(&st, val))
+				return -EINVAL;
 			continue;
 		}
 		if (strcmp(key, "last-error") == 0) {
@@ -197,6 +204,20 @@ int xv_be_status_read(const char *dir, unsigned int domid, unsigned int devid,
 	if ((size_t)n == sizeof(buf))
 		return -EINVAL;
 	return xv_be_status_parse(buf, (size_t)n, out);
+}
+
+int xv_be_status_set_domain(struct xv_be_status *st, const char *s)
+{
+	size_t n = strlen(s);
+
+	st->domain[0] = '\0';
+	if (n == 0 || n > XV_BE_STATUS_DOMMAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return -EINVAL;
+	memcpy(st->domain, s, n + 1);
+	return 0;
 }
 
 int xv_be_status_remove(const char *dir, unsigned int domid, unsigned int devid)

@@ -14,6 +14,9 @@
  *
  *   domid 5
  *   devid 0
+ *   domain /vm/6c9e...       which domain: its toolstack path (xenstore
+ *                            /local/domain/<domid>/vm, "/vm/<uuid>"),
+ *                            "-" if it has none
  *   state 4                  backend's xenbus state (xen/io/xenbus.h)
  *   profile small
  *   generation 1             device resets seen (QUERY_CAPS.generation)
@@ -40,7 +43,9 @@
  * grant-mapped-pages, scratch-entries, oos-pages) are 0 while no frontend is
  * connected. Every other number is a counter over the device's life: it
  * survives frontend reconnects and, through this file, daemon restarts
- * (a SIGKILLed daemon loses at most its last rewrite interval).
+ * (a SIGKILLed daemon loses at most its last rewrite interval). A file
+ * whose domain is not the device's (a domain that died while no daemon
+ * ran, its domid since reused) is not picked up.
  *
  * A reader must accept unknown keys (later versions add some) and may
  * rely on the keys above. The daemon's pid is in /run/xenvgpud.pid.
@@ -55,10 +60,12 @@
 #define XV_BE_PID_FILE	    "/run/xenvgpud.pid"
 #define XV_BE_LOCK_FILE	    "/run/xenvgpud.lock"
 #define XV_BE_STATUS_ERRMAX 128
+#define XV_BE_STATUS_DOMMAX 64
 
 struct xv_be_status {
 	unsigned int domid;
 	unsigned int devid;
+	char domain[XV_BE_STATUS_DOMMAX + 1]; /* "" when unknown */
 	unsigned int state;
 	char profile[33];
 	uint32_t generation;
@@ -92,6 +99,10 @@ int xv_be_status_write(const char *dir, const struct xv_be_status *st);
 /* Read and parse dir's file of one device; 0, -ENOENT or -errno. */
 int xv_be_status_read(const char *dir, unsigned int domid, unsigned int devid,
 		      struct xv_be_status *out);
+/* s as a status file's domain: printable, no space, at most
+ * XV_BE_STATUS_DOMMAX octets; otherwise "" (unknown). Returns 0 if it
+ * was taken as is. */
+int xv_be_status_set_domain(struct xv_be_status *st, const char *s);
 /* Remove the file of one device (missing is fine). */
 int xv_be_status_remove(const char *dir, unsigned int domid,
 			unsigned int devid);

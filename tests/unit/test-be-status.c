@@ -20,6 +20,9 @@ static struct xv_be_status sample(void)
 	memset(&st, 0, sizeof(st));
 	st.domid = 5;
 	st.devid = 1;
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(
+			    &st, "/vm/6c9e3f2a-54d1-4c1b-9e0f-1b2c3d4e5f60"),
+			0);
 	st.state = 4;
 	snprintf(st.profile, sizeof(st.profile), "small");
 	st.generation = 2;
@@ -90,8 +93,55 @@ static void test_parse_hostile(void)
 			-EINVAL);
 }
 
+/*
+ * The domain line tells a later domain that reused the domid from the
+ * one that left the file: it reads back exactly, files written before it
+ * existed parse as "unknown", and a value that is not one printable word
+ * of at most XV_BE_STATUS_DOMMAX octets is refused.
+ */
+static void test_domain(void)
+{
+	struct xv_be_status st = sample(), back;
+	char buf[1024], *line, *end;
+	char long_dom[XV_BE_STATUS_DOMMAX + 2];
+	int n = xv_be_status_format(&st, buf, sizeof(buf));
+
+	CU_ASSERT_FATAL(n > 0);
+	CU_ASSERT_EQUAL_FATAL(xv_be_status_parse(buf, (size_t)n, &back), 0);
+	CU_ASSERT_STRING_EQUAL(back.domain,
+			       "/vm/6c9e3f2a-54d1-4c1b-9e0f-1b2c3d4e5f60");
+	/* without the line (an older daemon's file): unknown */
+	line = strstr(buf, "domain ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+	end = strchr(line, '\n');
+	memmove(line, end + 1, strlen(end + 1) + 1);
+	CU_ASSERT_EQUAL(xv_be_status_parse(buf, strlen(buf), &back), 0);
+	CU_ASSERT_STRING_EQUAL(back.domain, "");
+	/* "-": none */
+	st.domain[0] = '\0';
+	n = xv_be_status_format(&st, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\ndomain -\n"));
+	CU_ASSERT_EQUAL(xv_be_status_parse(buf, (size_t)n, &back), 0);
+	CU_ASSERT_STRING_EQUAL(back.domain, "");
+	/* refused values, each leaving the field empty */
+	memset(long_dom, 'a', sizeof(long_dom) - 1);
+	long_dom[sizeof(long_dom) - 1] = '\0';
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, long_dom), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(st.domain, "");
+	long_dom[XV_BE_STATUS_DOMMAX] = '\0';
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, long_dom), 0);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/a b"), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/a\tb"), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/\x7f"), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, ""), -EINVAL);
+	CU_ASSERT_EQUAL(
+	    xv_be_status_parse("domid 1\ndomain /vm/a b\n", 23, &back),
+	    -EINVAL);
+}
+
 static const struct xv_test_case cases[] = {
     {"write, read back, remove", test_round_trip},
+    {"the domain line", test_domain},
     {"truncated and foreign files", test_parse_hostile},
     {NULL, NULL},
 };

@@ -11,7 +11,8 @@
 #    daemon takes over (reset 2), is SIGKILLed, and another takes over
 #    (reset 3): vga reconnects each time;
 #  * vga reconnects and stays (vgstay); xl destroy must free everything:
-#    no dying domain, no backend nodes, no status file; detach of vgb.
+#    no dying domain, no backend nodes, no status file; detach of vgb;
+#  * a status file another domain left for vgb's domid is not picked up.
 # dom0's own checks are one line each in the frame suite:40-vgpu/checks.
 scenario_begin 900
 
@@ -43,6 +44,10 @@ else
 fi
 if domu_create vgb vgconnect,vghostile /xv/vgpu-domu.cfg.in; then
 	vg_keep B
+	# A status file left for vgb's domid by another domain (one that
+	# died while no daemon ran): the daemon must not take its counters.
+	printf 'domid %s\ndevid 0\ndomain /vm/stale-domain\nstate 4\nprofile small\ngeneration 7\ncontexts 0\npasids 0\npinned-pages 0\nrequests 999999\nrejected 0\nlast-error -\n' \
+		"$VG_B_ID" >"/run/xenvgpud/d$VG_B_ID-0"
 	vg_check "attach vgb from its xl config" $CTL attach vgb -c /run/vgb.cfg
 else
 	vg_fail "domU vgb created"
@@ -64,6 +69,15 @@ vg_use B
 vg_go vgconnect
 vg_wait vgconnect
 vg_keep B
+stale_ignored() {
+	local r d
+	r=$(vg_stat "$VG_B_ID" requests)
+	d=$(vg_stat "$VG_B_ID" domain)
+	echo "vgb: requests $r, domain $d"
+	[ -n "$d" ] && [ "$d" = "$(xenstore-read "/local/domain/$VG_B_ID/vm")" ] &&
+		[ "$r" -lt 999999 ] && [ "$(vg_stat "$VG_B_ID" generation)" -lt 7 ]
+}
+vg_check "vgb: another domain's status file is not taken over" stale_ignored
 
 # ---- daemon restart under valgrind, with a live frontend ----------------------
 # Under valgrind and TCG the daemon sees a flapping guest slower than it
