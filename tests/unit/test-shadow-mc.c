@@ -353,6 +353,20 @@ static void flip_page(struct xv_rng *rng, unsigned int j)
 		l1[i] = xv_pte_guest_make(F.pool[(base + i) % NPOOL], fl);
 }
 
+/* An outside READWRITE pin on each of pool[0..n). */
+static void hold_pool(unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct xv_pin pin;
+
+		CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(F.mc, &F.pool[i], 1,
+							    XV_PIN_READWRITE,
+							    &pin),
+				      0);
+		F.held[i][1] = 1;
+	}
+}
+
 static void hold_toggle(struct xv_rng *rng)
 {
 	unsigned int i = (unsigned int)xv_rng_below(rng, NPOOL);
@@ -392,15 +406,7 @@ static void test_model_random(void)
 	fx_init();
 	mismatches = 0;
 	/* Hold every page once READWRITE: flips are then all hits. */
-	for (unsigned int i = 0; i < NPOOL; i++) {
-		struct xv_pin pin;
-
-		CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(F.mc, &F.pool[i], 1,
-							    XV_PIN_READWRITE,
-							    &pin),
-				      0);
-		F.held[i][1] = 1;
-	}
+	hold_pool(NPOOL);
 	for (unsigned long step = 0; step < steps; step++) {
 		unsigned int op = (unsigned int)xv_rng_below(&rng, 100);
 		unsigned int j = (unsigned int)xv_rng_below(&rng, 2);
@@ -553,15 +559,7 @@ static void test_hostile_neighbours(void)
 	uint64_t *l1;
 
 	fx_init();
-	for (unsigned int i = 0; i < 4; i++) {
-		struct xv_pin pin;
-
-		CU_ASSERT_EQUAL_FATAL(xv_mapcache_pin_batch(F.mc, &F.pool[i], 1,
-							    XV_PIN_READWRITE,
-							    &pin),
-				      0);
-		F.held[i][1] = 1;
-	}
+	hold_pool(4);
 	l1 = xv_gmem_page(F.gm, F.l1[0]);
 	for (unsigned int i = 0; i < 8; i++)
 		l1[i] = xv_pte_guest_make(F.pool[i & 3], XV_PTE_W);
