@@ -13,13 +13,15 @@
  * update"). Most of that is staging, not work. When the pinner is this map
  * cache, the engine instead takes the common case, a page the cache has
  * mapped and finds in its grant index, in the same loop that compares and
- * stores the entry: for a pinned page two loads and a refcount increment,
- * no call; for a cached but unused one, a call that takes it off the LRU.
- * Whatever is not that case (a miss, an address only the hash table has,
- * a refcount at its limit) goes through pin_batch as before.
+ * stores the entry: for a pinned page a slot address (the index's leaf
+ * holds the entries' hot parts in place, so a neighbouring gref's slot is
+ * the neighbouring slot) and a refcount increment, no call; for a cached
+ * but unused one, a call that takes it off the LRU. Whatever is not that
+ * case (a miss, an empty slot, an address only the hash table has, a
+ * refcount at its limit) goes through pin_batch as before.
  *
  * The pin contract is unchanged: a pin taken here is an ordinary pin of
- * the cache, named by the same token (the entry's address) and dropped by
+ * the cache, named by the same token (the entry's hot part) and dropped by
  * xv_mc_unpin or by unpin_tokens. Taking a reference on an entry that is
  * already referenced changes no other state of the cache (it is not on the
  * LRU, nothing is mapped), which is why that part can be inline here; the
