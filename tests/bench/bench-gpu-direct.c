@@ -394,14 +394,22 @@ static void thread_cpu_read(int pid, struct thread_cpu *t)
 	closedir(d);
 }
 
-/* CPU between two readings: the busiest thread's, and all threads'. */
+/*
+ * CPU between two readings: the busiest thread's, all threads', and each
+ * thread's as "<tid - pid>:<ms a run>,..." into list (runs: the divisor).
+ */
 static void thread_cpu_delta(const struct thread_cpu *a,
-			     const struct thread_cpu *b, uint64_t *top,
-			     uint64_t *all)
+			     const struct thread_cpu *b, int pid,
+			     unsigned int runs, uint64_t *top, uint64_t *all,
+			     char *list, size_t len)
 {
+	size_t off = 0;
+
 	*top = *all = 0;
+	list[0] = 0;
 	for (unsigned int i = 0; i < b->n; i++) {
 		uint64_t was = 0, d;
+		int n;
 
 		for (unsigned int j = 0; j < a->n; j++)
 			if (a->tid[j] == b->tid[i])
@@ -410,6 +418,11 @@ static void thread_cpu_delta(const struct thread_cpu *a,
 		*all += d;
 		if (d > *top)
 			*top = d;
+		n = snprintf(list + off, len - off, "%s%ld:%.1f",
+			     off ? "," : "", b->tid[i] - pid,
+			     (double)d / runs / 1e6);
+		if (n > 0 && (size_t)n < len - off)
+			off += (size_t)n;
 	}
 }
 
@@ -467,12 +480,13 @@ static int pair_put(const char *key, const char *val)
 }
 
 struct side {
-	double run_ns;	  /* median of PAIR_RUNS, a whole run */
-	double busy_ns;	  /* direct: the engine's busy time a run */
-	double top_ns;	  /* CPU of the busiest thread a run */
-	double all_ns;	  /* CPU of all threads a run */
-	double guest_cpu; /* vGPU: the guest process's CPU a run */
-	double submit_ns; /* vGPU: time inside xenvgpu_submit a run */
+	double run_ns;	   /* median of PAIR_RUNS, a whole run */
+	double busy_ns;	   /* direct: the engine's busy time a run */
+	double top_ns;	   /* CPU of the busiest thread a run */
+	double all_ns;	   /* CPU of all threads a run */
+	double guest_cpu;  /* vGPU: the guest process's CPU a run */
+	double submit_ns;  /* vGPU: time inside xenvgpu_submit a run */
+	char threads[256]; /* each thread's CPU a run (thread_cpu_delta) */
 };
 
 static void direct_side(struct side *s)
@@ -486,7 +500,8 @@ static void direct_side(struct side *s)
 	s->run_ns = xv_bench_median_ns(PAIR_RUNS, 1, gpu_run, NULL);
 	xv_gpu_ctx_get_stats(B.gc, &g1);
 	thread_cpu_read(getpid(), &t1);
-	thread_cpu_delta(&t0, &t1, &top, &all);
+	thread_cpu_delta(&t0, &t1, getpid(), PAIR_RUNS + 1, &top, &all,
+			 s->threads, sizeof(s->threads));
 	/* the untimed first run is in the counters too */
 	s->busy_ns = (double)(g1.busy_ns - g0.busy_ns) / (PAIR_RUNS + 1);
 	s->top_ns = (double)top / (PAIR_RUNS + 1);
@@ -516,7 +531,8 @@ static int vgpu_side(enum bench_case c, struct side *s)
 		rc = -EIO;
 	}
 	free(r);
-	thread_cpu_delta(&t0, &t1, &top, &all);
+	thread_cpu_delta(&t0, &t1, P.daemon_pid, PAIR_RUNS + 1, &top, &all,
+			 s->threads, sizeof(s->threads));
 	s->top_ns = (double)top / (PAIR_RUNS + 1);
 	s->all_ns = (double)all / (PAIR_RUNS + 1);
 	s->busy_ns = 0;
@@ -552,12 +568,12 @@ static int run_pairs(unsigned int pairs)
 			printf("XVBENCH pair %s %u %s ops=%llu runs=%u "
 			       "d_run=%.0f v_run=%.0f d_busy=%.0f d_top=%.0f "
 			       "d_all=%.0f v_top=%.0f v_all=%.0f g_cpu=%.0f "
-			       "g_submit=%.0f\n",
+			       "g_submit=%.0f d_thr=%s v_thr=%s\n",
 			       case_info[c].name, p, direct_first ? "dv" : "vd",
 			       (unsigned long long)case_info[c].ops, PAIR_RUNS,
 			       d.run_ns, v.run_ns, d.busy_ns, d.top_ns,
 			       d.all_ns, v.top_ns, v.all_ns, v.guest_cpu,
-			       v.submit_ns);
+			       v.submit_ns, d.threads, v.threads);
 			printf("gpu-direct: pair %u %s: direct %.1f ms, vGPU "
 			       "%.1f ms a run: %.2f of direct\n",
 			       p, case_info[c].name, d.run_ns / 1e6,

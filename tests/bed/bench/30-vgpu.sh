@@ -49,7 +49,7 @@ bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/nul
 # cancels out; the host reports the median of the per-pair ratios and
 # their spread (tests/bed/bench-report.sh). While it runs, nothing else
 # in dom0 polls: this shell waits for it.
-BV_PAIRS=9
+BV_PAIRS=11
 bv_pairs() {
 	local d=/local/domain/$BV_ID/data/vgbench f=/run/res/$SCEN.pairs
 	if ! bv_quiet 600 sh -c "xenstore-read $d/e2e-ready || ! xenstore-read /local/domain/$BV_ID/name" ||
