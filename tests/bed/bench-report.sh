@@ -20,6 +20,12 @@
 #                              CPU and time in xenvgpu_submit a run. The
 #                              figure is the median over pairs of
 #                              d_run / v_run, with its spread
+#   XVBENCH gntmem MEM run=NS busy=NS pages=N pair=P
+#                              bench-gpu-direct --copy-mem in dom0: COPY
+#                              16 MiB on its own pages (MEM own) or on
+#                              self-granted ones mapped through gntdev
+#                              (gnt), a run and its engine busy time; the
+#                              figure is the median over pairs of own/gnt
 #   XVBENCH json {json}        vgbench's round trips, final already
 #   XVBENCH grants LABEL submits=N strace_map=N strace_unmap=N
 #                  daemon_map=N daemon_unmap=N window=ok|failed
@@ -85,6 +91,17 @@ $2 == "pair" {
 	}
 	order[c, k] = $5
 	runs[c] = pv[c, k, "runs"]
+	next
+}
+$2 == "gntmem" {
+	for (i = 4; i <= NF; i++) {
+		split($i, kv, "=")
+		gmv[kv[1]] = kv[2] + 0
+	}
+	gmrun[$3, gmv["pair"]] = gmv["run"]
+	gmbusy[$3, gmv["pair"]] = gmv["busy"]
+	if (gmv["pair"] > gmpairs)
+		gmpairs = gmv["pair"]
 	next
 }
 $2 == "json" {
@@ -166,6 +183,33 @@ END {
 			median(va, k) / 1e6, median(gc, k) / 1e6,
 			median(gs, k) / 1e6, md / 1e6, median(db, k) / 1e6,
 			median(dt, k) / 1e6, median(eng, k)
+	}
+	k = 0
+	list = ""
+	for (p = 1; p <= gmpairs; p++) {
+		if (gmrun["own", p] <= 0 || gmrun["gnt", p] <= 0)
+			continue
+		k++
+		gr_[k] = gmrun["own", p] / gmrun["gnt", p]
+		go_[k] = gmrun["own", p]; gg_[k] = gmrun["gnt", p]
+		gb_[k] = gmbusy["own", p] > 0 ? \
+			gmbusy["gnt", p] / gmbusy["own", p] : 0
+		list = list (list == "" ? "" : ",") sprintf("%.3f", gr_[k])
+	}
+	if (k) {
+		msp = median(gr_, k); mo = median(go_, k); mg = median(gg_, k)
+		emit(sprintf("{\"bench\":\"bed-gpu-direct-memory\"," \
+			"\"case\":\"copy_16MiB_granted_pages\",\"ns_per_op\":%.2f," \
+			"\"baseline\":\"own_pages\",\"baseline_ns_per_op\":%.2f," \
+			"\"ratio\":%.3f,\"throughput_ratio\":%.3f," \
+			"\"pair_throughput_ratios\":[%s],\"engine_busy_ratio\":" \
+			"%.3f,\"pairs\":%d}", mg / 16, mo / 16, mg / mo, msp,
+			list, median(gb_, k), k))
+		printf "bed-gpu-direct-memory/copy_16MiB_granted_pages: the " \
+			"direct COPY on self-granted pages (gntdev) runs at " \
+			"%.2f of its speed on its own pages (%.1f vs %.1f ms a " \
+			"run, engine busy %.2fx); median of %d pairs (%s)\n", msp,
+			mg / 1e6, mo / 1e6, median(gb_, k), k, list
 	}
 	if (have["pin_cache"] && have["no_pin_cache"]) {
 		s = gr["pin_cache", "submits"]; bs = gr["no_pin_cache", "submits"]

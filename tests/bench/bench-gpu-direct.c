@@ -30,6 +30,13 @@
  * time of the busiest thread of this program and of xenvgpud (P) over
  * each side (from /proc, in clock ticks), and what the guest says of its
  * own. One line a pair: "XVBENCH pair <case> <n> <dv|vd> key=value...".
+ *
+ * With --copy-mem own|gnt (dom0 of the bed only) it runs the COPY case
+ * alone (one untimed run, then the median of RUNS) with its 32 MiB of
+ * buffers either in its own memory or in pages dom0 granted to itself
+ * (gntalloc) and mapped back through gntdev, the way xenvgpud reaches a
+ * guest's pages: "XVBENCH gntmem <own|gnt> run=<ns> busy=<ns>". It tells
+ * what touching granted pages costs the engine, without a guest.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +46,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
+#include <xengnttab.h>
 #include <xenstore.h>
 
 #include "bench.h"
@@ -81,6 +91,28 @@ static struct {
 	float *x, *y, *a, *b, *c;
 } B;
 
+/*
+ * --copy-mem gnt: the data pages guest_map hands out come from a pool of
+ * self-granted pages instead of the fake guest memory (tables stay
+ * there); host_page[] says which, by guest frame.
+ */
+#define GNT_PAGES (2u * (COPY_MB << 20) / XV_PAGE_SIZE)
+static struct {
+	uint8_t *pool;
+	uint32_t used;
+	void *host_page[MAX_PAGES + 1];
+} G;
+
+/* The host page behind guest address g. */
+static void *host_page(xv_gaddr_t g)
+{
+	uint64_t f = xv_gaddr_frame(g);
+
+	if (f <= MAX_PAGES && G.host_page[f])
+		return G.host_page[f];
+	return xv_gmem_page(B.gm, g);
+}
+
 static int map_batch(void *ctx, uint32_t domid, const xv_gaddr_t *g,
 		     unsigned int n, enum xv_pin_access access, void **pages)
 {
@@ -88,7 +120,7 @@ static int map_batch(void *ctx, uint32_t domid, const xv_gaddr_t *g,
 	(void)domid;
 	(void)access;
 	for (unsigned int i = 0; i < n; i++) {
-		pages[i] = xv_gmem_page(B.gm, g[i]);
+		pages[i] = host_page(g[i]);
 		if (!pages[i])
 			return -EFAULT;
 	}
@@ -168,9 +200,13 @@ static void guest_map(uint64_t va, size_t bytes, const void *src)
 			fprintf(stderr, "out of guest pages\n");
 			exit(1);
 		}
+		if (G.pool && G.used < GNT_PAGES &&
+		    xv_gaddr_frame(g) <= MAX_PAGES)
+			G.host_page[xv_gaddr_frame(g)] =
+			    G.pool + (size_t)XV_PAGE_SIZE * G.used++;
 		if (src)
-			memcpy(xv_gmem_page(B.gm, g),
-			       (const uint8_t *)src + off, XV_PAGE_SIZE);
+			memcpy(host_page(g), (const uint8_t *)src + off,
+			       XV_PAGE_SIZE);
 		*guest_slot(va + off) = xv_pte_guest_make(g, XV_PTE_W);
 	}
 	if (xv_shadow_update_range(B.sh, va, bytes)) {
@@ -187,7 +223,7 @@ static void guest_write(uint64_t va, const void *src, size_t bytes)
 		size_t n =
 		    bytes - off < XV_PAGE_SIZE ? bytes - off : XV_PAGE_SIZE;
 
-		memcpy(xv_gmem_page(B.gm, xv_pte_guest_addr(e)),
+		memcpy(host_page(xv_pte_guest_addr(e)),
 		       (const uint8_t *)src + off, n);
 	}
 }
@@ -588,6 +624,55 @@ static int run_pairs(unsigned int pairs)
 	return rc;
 }
 
+/* GNT_PAGES pages granted to ourselves and mapped back: G.pool. */
+static int gnt_pool(void)
+{
+	xengntshr_handle *xs = xengntshr_open(NULL, 0);
+	xengnttab_handle *xg = xengnttab_open(NULL, 0);
+	uint32_t *refs = calloc(GNT_PAGES, sizeof(*refs));
+
+	/* the handles and the shared pages live until we exit */
+	if (!xs || !xg || !refs ||
+	    !xengntshr_share_pages(xs, 0, GNT_PAGES, refs, 1)) {
+		perror("gpu-direct: gntalloc");
+		return -1;
+	}
+	G.pool = xengnttab_map_domain_grant_refs(xg, GNT_PAGES, 0, refs,
+						 PROT_READ | PROT_WRITE);
+	if (!G.pool) {
+		perror("gpu-direct: gntdev map of our own grants");
+		return -1;
+	}
+	free(refs);
+	return 0;
+}
+
+/* --copy-mem own|gnt: COPY 16 MiB alone, in the memory named. */
+static int copy_mem(const char *mem)
+{
+	const size_t copy_bytes = (size_t)COPY_MB << 20;
+	struct xv_gpu_stats g0, g1;
+	double ns;
+
+	if (strcmp(mem, "gnt") == 0 ? gnt_pool() : strcmp(mem, "own"))
+		return 2;
+	setup();
+	B.src = malloc(copy_bytes);
+	if (!B.src)
+		return 1;
+	for (size_t i = 0; i < copy_bytes; i++)
+		B.src[i] = (uint8_t)(i * 131);
+	guest_map(0x10000000, copy_bytes, B.src);
+	guest_map(0x20000000, copy_bytes, NULL);
+	set_case(CASE_COPY);
+	xv_gpu_ctx_get_stats(B.gc, &g0);
+	ns = xv_bench_median_ns(RUNS, 1, gpu_run, NULL);
+	xv_gpu_ctx_get_stats(B.gc, &g1);
+	printf("XVBENCH gntmem %s run=%.0f busy=%.0f pages=%u\n", mem, ns,
+	       (double)(g1.busy_ns - g0.busy_ns) / (RUNS + 1), G.used);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xv_gpu_stats st;
@@ -595,6 +680,8 @@ int main(int argc, char **argv)
 	unsigned int pairs = 0;
 	double ns, bns;
 
+	if (argc == 3 && strcmp(argv[1], "--copy-mem") == 0)
+		return copy_mem(argv[2]);
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--pairs") == 0)
 			pairs = (unsigned int)atoi(argv[i + 1]);
@@ -605,7 +692,7 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && (!pairs || !P.domid || P.daemon_pid <= 0)) {
 		fprintf(stderr, "usage: bench-gpu-direct [--pairs N --domid D "
-				"--daemon-pid P]\n");
+				"--daemon-pid P | --copy-mem own|gnt]\n");
 		return 2;
 	}
 

@@ -2,6 +2,10 @@
 # tests: only a program that fails or a result that is wrong counts
 # against the run. Everything below runs in ONE boot, so each figure has
 # its baseline from the same machine state:
+#  0. what granted pages cost the engine, with no guest: bench-gpu-direct
+#     --copy-mem runs the direct COPY on dom0's own pages and on pages
+#     dom0 granted to itself and mapped back through gntdev (the way
+#     xenvgpud reaches a guest's), BV_MEM_PAIRS pairs, alternating;
 #  1. xenvgpud as in production; a domU (profile medium) runs vgbench.
 #     Throughput: bench-gpu-direct --pairs in dom0 (the reference GPU
 #     with the same shadow walk, GPU TLB and IOMMU model, driven by a
@@ -188,6 +192,33 @@ bv_result() {
 	DOMU=$1
 	domu_destroy
 }
+
+# bv_gntmem: step 0 above. gntalloc's limit (1024 pages) is raised for
+# the 32 MiB of buffers and put back after.
+BV_MEM_PAIRS=4
+bv_gntmem() {
+	local lim=/sys/module/xen_gntalloc/parameters/limit f=/run/res/$SCEN.gntmem
+	local old i a m
+	old=$(cat "$lim" 2>/dev/null)
+	echo 20000 >"$lim" 2>/dev/null || bv_fail "cannot raise gntalloc's limit"
+	stage "bench: direct COPY on own vs self-granted pages, $BV_MEM_PAIRS pairs"
+	i=1
+	while [ $i -le $BV_MEM_PAIRS ]; do
+		a="own gnt"
+		[ $((i % 2)) = 1 ] || a="gnt own"
+		for m in $a; do
+			timeout 300 /xv/bin/bench-gpu-direct --copy-mem $m >"$f" 2>&1 ||
+				bv_fail "bench-gpu-direct --copy-mem $m exited $?"
+			grep '^XVBENCH ' "$f" | sed "s/\$/ pair=$i/" >>"$BV_FIG"
+			grep -v '^XVBENCH ' "$f" | sed 's/^/# /' >>"$BV_FIG"
+		done
+		i=$((i + 1))
+	done
+	[ -z "$old" ] || echo "$old" >"$lim"
+}
+
+# ---- 1. granted pages, no guest --------------------------------------------
+bv_gntmem
 
 # ---- 2. the vGPU as in production ------------------------------------------
 bv_daemon /run/res/xenvgpud-bench.log -v
