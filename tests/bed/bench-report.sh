@@ -7,12 +7,25 @@
 # there is no figure at all.
 #
 # Raw lines (all measured in one boot):
-#   XVBENCH direct-R {json}    round R: bench-gpu-direct in dom0 (its own
-#                              figures are against the CPU)
-#   XVBENCH e2e R CASE NS RUNS round R, right after: vgbench in a domU,
-#                              median ns per op of the same submission
-#                              through the vGPU; the figure is the median
-#                              over rounds of direct/vGPU
+#   XVBENCH pair CASE N ORDER key=value...
+#                              pair N of CASE (bench-gpu-direct --pairs,
+#                              ORDER dv: direct first, vd: vGPU first):
+#                              d_run / v_run the median ns a run (submit
+#                              to fence) direct in dom0 / through the
+#                              vGPU; d_busy the direct engine's busy ns a
+#                              run; d_top, v_top the CPU ns a run of the
+#                              busiest thread of the direct program / of
+#                              xenvgpud (its engine), d_all, v_all of all
+#                              their threads; g_cpu, g_submit the guest's
+#                              CPU and time in xenvgpu_submit a run. The
+#                              figure is the median over pairs of
+#                              d_run / v_run, with its spread
+#   XVBENCH gntmem MEM run=NS busy=NS pages=N pair=P
+#                              bench-gpu-direct --copy-mem in dom0: COPY
+#                              16 MiB on its own pages (MEM own) or on
+#                              self-granted ones mapped through gntdev
+#                              (gnt), a run and its engine busy time; the
+#                              figure is the median over pairs of own/gnt
 #   XVBENCH json {json}        vgbench's round trips, final already
 #   XVBENCH grants LABEL submits=N strace_map=N strace_unmap=N
 #                  daemon_map=N daemon_unmap=N window=ok|failed
@@ -50,29 +63,47 @@ function median(a, k,    i, j, t, b) { # of a[1..k]
 		}
 	return k % 2 ? b[(k + 1) / 2] : (b[k / 2] + b[k / 2 + 1]) / 2
 }
+function quart(a, k, q,    i, j, t, b, pos, lo) { # q/4 quantile, linear
+	for (i = 1; i <= k; i++)
+		b[i] = a[i]
+	for (i = 2; i <= k; i++)
+		for (j = i; j > 1 && b[j - 1] > b[j]; j--) {
+			t = b[j]; b[j] = b[j - 1]; b[j - 1] = t
+		}
+	pos = 1 + (k - 1) * q / 4
+	lo = int(pos)
+	return lo >= k ? b[k] : b[lo] + (pos - lo) * (b[lo + 1] - b[lo])
+}
 BEGIN {
-	# per case: ops a run (as bench-gpu-direct divides), work a run, unit
+	# per case: ops a run (as bench-gpu-direct divides ns_per_op),
+	# work a run (octets or flops), unit
 	ops["copy_16MiB"] = 16; work["copy_16MiB"] = 16777216; unit["copy_16MiB"] = "MB/s"
 	ops["saxpy_4M"] = 8; work["saxpy_4M"] = 8388608; unit["saxpy_4M"] = "MFLOP/s"
 	ops["matmul_256"] = 33; work["matmul_256"] = 33554432; unit["matmul_256"] = "MFLOP/s"
 }
-# Rounds: a direct run in dom0, then the same loops through the vGPU.
-$2 ~ /^direct-/ {
-	r = substr($2, 8) + 0
-	s = substr($0, index($0, "{"))
-	c = field(s, "case")
-	direct[c, r] = field(s, "ns_per_op") + 0
-	if (r > rounds)
-		rounds = r
-	sub(/"bench":"gpu-direct"/, "\"bench\":\"bed-gpu-direct-dom0\"", s)
-	sub(/}$/, ",\"round\":" r "}", s)
-	emit(s)
-	printf "bed-gpu-direct-dom0/%s round %d: %.1f ns/op vs %s %.1f ns/op " \
-		"(%.2fx)\n", c, r, direct[c, r], field(s, "baseline"),
-		field(s, "baseline_ns_per_op"), field(s, "ratio")
+# Pairs: a direct measurement in dom0 and the guest one, in either order.
+$2 == "pair" {
+	c = $3
+	k = ++np[c]
+	for (i = 6; i <= NF; i++) {
+		split($i, kv, "=")
+		pv[c, k, kv[1]] = kv[2] + 0
+	}
+	order[c, k] = $5
+	runs[c] = pv[c, k, "runs"]
 	next
 }
-$2 == "e2e" { vgpu[$4, $3 + 0] = $5 + 0; runs[$4] = $6; next }
+$2 == "gntmem" {
+	for (i = 4; i <= NF; i++) {
+		split($i, kv, "=")
+		gmv[kv[1]] = kv[2] + 0
+	}
+	gmrun[$3, gmv["pair"]] = gmv["run"]
+	gmbusy[$3, gmv["pair"]] = gmv["busy"]
+	if (gmv["pair"] > gmpairs)
+		gmpairs = gmv["pair"]
+	next
+}
 $2 == "json" {
 	s = substr($0, index($0, "{"))
 	sub(/"bench":"/, "\"bench\":\"bed-", s)
@@ -95,33 +126,90 @@ END {
 		c = cases[i]
 		k = 0
 		list = ""
-		for (r = 1; r <= rounds; r++) {
-			if (!((c, r) in vgpu) || !((c, r) in direct) ||
-			    vgpu[c, r] <= 0)
+		for (p = 1; p <= np[c]; p++) {
+			if (pv[c, p, "v_run"] <= 0 || pv[c, p, "d_run"] <= 0)
 				continue
 			k++
-			sp[k] = direct[c, r] / vgpu[c, r]
-			vv[k] = vgpu[c, r]
-			dd[k] = direct[c, r]
+			sp[k] = pv[c, p, "d_run"] / pv[c, p, "v_run"]
+			vv[k] = pv[c, p, "v_run"]
+			dd[k] = pv[c, p, "d_run"]
+			# the engine CPU: the busiest thread on each side
+			eng[k] = pv[c, p, "v_top"] > 0 ? \
+				pv[c, p, "d_top"] / pv[c, p, "v_top"] : 0
+			vt[k] = pv[c, p, "v_top"]; dt[k] = pv[c, p, "d_top"]
+			db[k] = pv[c, p, "d_busy"]
+			va[k] = pv[c, p, "v_all"]; da[k] = pv[c, p, "d_all"]
+			gc[k] = pv[c, p, "g_cpu"]; gs[k] = pv[c, p, "g_submit"]
 			list = list (list == "" ? "" : ",") sprintf("%.3f", sp[k])
 		}
 		if (!k)
 			continue
 		msp = median(sp, k); mv = median(vv, k); md = median(dd, k)
+		q1 = quart(sp, k, 1); q3 = quart(sp, k, 3)
+		lo = quart(sp, k, 0); hi = quart(sp, k, 4)
 		met = msp >= 0.9 ? "true" : "false"
 		emit(sprintf("{\"bench\":\"bed-vgpu-e2e\",\"case\":\"%s\"," \
 			"\"ns_per_op\":%.2f,\"baseline\":\"direct_dom0\"," \
 			"\"baseline_ns_per_op\":%.2f,\"ratio\":%.3f," \
-			"\"throughput_ratio\":%.3f,\"round_throughput_ratios\":" \
-			"[%s],\"target\":\"speedup >= 0.9\"," \
-			"\"target_met\":%s,\"runs\":%s,\"rounds\":%d}", c, mv, md,
-			mv / md, msp, list, met, runs[c], k))
+			"\"throughput_ratio\":%.3f,\"pair_throughput_ratios\":" \
+			"[%s],\"throughput_ratio_min\":%.3f," \
+			"\"throughput_ratio_q1\":%.3f,\"throughput_ratio_q3\":" \
+			"%.3f,\"throughput_ratio_max\":%.3f," \
+			"\"engine_cpu_ratio\":%.3f,\"ns_per_run\":%.0f," \
+			"\"baseline_ns_per_run\":%.0f,\"engine_cpu_ns_per_run\":" \
+			"%.0f,\"baseline_engine_cpu_ns_per_run\":%.0f," \
+			"\"baseline_engine_busy_ns_per_run\":%.0f," \
+			"\"daemon_cpu_ns_per_run\":%.0f,\"baseline_cpu_ns_per_run\":" \
+			"%.0f,\"guest_cpu_ns_per_run\":%.0f," \
+			"\"guest_submit_ns_per_run\":%.0f," \
+			"\"target\":\"speedup >= 0.9\",\"target_met\":%s," \
+			"\"runs\":%s,\"pairs\":%d}", c, mv / ops[c], md / ops[c],
+			mv / md, msp, list, lo, q1, q3, hi, median(eng, k), mv, md,
+			median(vt, k), median(dt, k), median(db, k), median(va, k),
+			median(da, k), median(gc, k), median(gs, k), met, runs[c], k))
 		printf "bed-vgpu-e2e/%s: %.1f %s through the vGPU vs %.1f %s " \
 			"direct in dom0: %.2f of direct (target >= 0.90: %s); " \
-			"median of %d rounds (ratios %s), each a median of %s\n", c,
-			work[c] * 1e3 / (mv * ops[c]), unit[c],
-			work[c] * 1e3 / (md * ops[c]), unit[c], msp,
-			met == "true" ? "met" : "MISSED", k, list, runs[c]
+			"median of %d alternating pairs (quartiles %.2f-%.2f, " \
+			"range %.2f-%.2f), each side a median of %s\n", c,
+			work[c] * 1e3 / mv, unit[c], work[c] * 1e3 / md, unit[c],
+			msp, met == "true" ? "met" : "MISSED", k, q1, q3, lo, hi,
+			runs[c]
+		printf "bed-vgpu-e2e/%s: per-pair ratios %s\n", c, list
+		printf "bed-vgpu-e2e/%s: a run: %.1f ms through the vGPU (its " \
+			"engine thread %.1f ms CPU, xenvgpud %.1f ms, the guest " \
+			"%.1f ms, %.1f ms in xenvgpu_submit) vs %.1f ms direct " \
+			"(engine busy %.1f ms, its thread %.1f ms CPU); engine " \
+			"CPU direct/vGPU %.2f\n", c, mv / 1e6, median(vt, k) / 1e6,
+			median(va, k) / 1e6, median(gc, k) / 1e6,
+			median(gs, k) / 1e6, md / 1e6, median(db, k) / 1e6,
+			median(dt, k) / 1e6, median(eng, k)
+	}
+	k = 0
+	list = ""
+	for (p = 1; p <= gmpairs; p++) {
+		if (gmrun["own", p] <= 0 || gmrun["gnt", p] <= 0)
+			continue
+		k++
+		gr_[k] = gmrun["own", p] / gmrun["gnt", p]
+		go_[k] = gmrun["own", p]; gg_[k] = gmrun["gnt", p]
+		gb_[k] = gmbusy["own", p] > 0 ? \
+			gmbusy["gnt", p] / gmbusy["own", p] : 0
+		list = list (list == "" ? "" : ",") sprintf("%.3f", gr_[k])
+	}
+	if (k) {
+		msp = median(gr_, k); mo = median(go_, k); mg = median(gg_, k)
+		emit(sprintf("{\"bench\":\"bed-gpu-direct-memory\"," \
+			"\"case\":\"copy_16MiB_granted_pages\",\"ns_per_op\":%.2f," \
+			"\"baseline\":\"own_pages\",\"baseline_ns_per_op\":%.2f," \
+			"\"ratio\":%.3f,\"throughput_ratio\":%.3f," \
+			"\"pair_throughput_ratios\":[%s],\"engine_busy_ratio\":" \
+			"%.3f,\"pairs\":%d}", mg / 16, mo / 16, mg / mo, msp,
+			list, median(gb_, k), k))
+		printf "bed-gpu-direct-memory/copy_16MiB_granted_pages: the " \
+			"direct COPY on self-granted pages (gntdev) runs at " \
+			"%.2f of its speed on its own pages (%.1f vs %.1f ms a " \
+			"run, engine busy %.2fx); median of %d pairs (%s)\n", msp,
+			mg / 1e6, mo / 1e6, median(gb_, k), k, list
 	}
 	if (have["pin_cache"] && have["no_pin_cache"]) {
 		s = gr["pin_cache", "submits"]; bs = gr["no_pin_cache", "submits"]

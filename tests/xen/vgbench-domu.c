@@ -6,17 +6,23 @@
  *
  * dom0 says what to run in data/vgbench/mode (relative to this domain's
  * xenstore home) before it starts us:
- *  "full"   1. ROUNDS rounds (dom0 runs bench-gpu-direct right before
- *              each: "e2e-go-<r>", "e2e-done-<r>") of end-to-end
- *              throughput through the vGPU of the same
- *              submissions, sizes and op units as tests/bench/
- *              bench-gpu-direct.c (run in dom0 in the same boot, the
- *              direct baseline): COPY of 16 MiB (op = 1 MiB), SAXPY over
- *              4 Mi floats (op = 1 MFLOP, 8 a run), MATMUL 256^3 (33 a
- *              run). Each timed run is one submission from xenvgpu_submit
- *              to its fence; buffers, mappings and the first (untimed)
- *              submission are set up outside the timing. Median of RUNS.
- *              Lines: "XVBENCH e2e <round> <case> <ns_per_op> <runs>".
+ *  "full"   1. end-to-end throughput through the vGPU of the same
+ *              submissions and sizes as tests/bench/bench-gpu-direct.c,
+ *              which runs in dom0 as the direct baseline and conducts:
+ *              once we say "e2e-ready" (buffers allocated and mapped), it
+ *              alternates its own measurement with ours, asking for each
+ *              of ours in "e2e-go-<seq>" = "<case> <runs>" and reading
+ *              the answer from "e2e-done-<seq>" = "ok <ns a run> <ns in
+ *              xenvgpu_submit a run> <our CPU ns a run>", until
+ *              "e2e-go-<seq>" = "end". Cases: COPY of 16 MiB, SAXPY over
+ *              4 Mi floats, MATMUL 256^3. Each answer: one untimed
+ *              submission, then the median of <runs>, each timed from
+ *              xenvgpu_submit to its fence; buffers and mappings are set
+ *              up outside the timing. Every case's result is checked bit
+ *              for bit once dom0 moves on from it. Nothing is printed
+ *              between the measurements (our console is relayed by dom0,
+ *              where the direct side runs) and every wait is on a
+ *              xenstore watch, not a poll.
  *           2. the steady-state grant window (below);
  *           3. submission round trip (a 4-octet FILL, submit + fence
  *              wait), one at a time and in bursts of BURST submissions
@@ -26,6 +32,7 @@
  *              JSON + human lines (tests/lib/bench.h), baseline = the
  *              same loop without hold-off.
  *  "grants" only the grant window: the daemon runs with --no-pin-cache.
+ *  "pairs"  only the throughput pairs (1.), for a shorter bed run.
  *
  * The grant window: WARMUP tiny submissions, then "ready"; dom0 snapshots
  * the daemon's counters and attaches strace to it, then writes "go"; we
@@ -37,10 +44,13 @@
  * Exit status: 0 all ran and every checked result matched; 1 otherwise.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <xenstore.h>
 
@@ -51,7 +61,7 @@
 #include "vgtest.h"
 
 #define RUNS	  5u
-#define ROUNDS	  3u /* throughput rounds, each paired with a direct run */
+#define MAX_RUNS  64u /* xv_bench_median_ns's most */
 #define COPY_MB	  16u
 #define SAXPY_N	  (4u << 20)
 #define MM	  256u
@@ -79,8 +89,11 @@ struct vgb {
 	size_t cmd_len;
 	unsigned int burst; /* submissions per fence wait */
 	uint64_t submit_ns; /* time inside xenvgpu_submit, summed */
-	unsigned int round; /* throughput round, 1..ROUNDS */
 	int failures;
+	/* the throughput pairs (pairs()) */
+	int cur_case;		 /* -1: none yet */
+	unsigned int saxpy_runs; /* SAXPY submissions run since its data */
+	float *ref;		 /* the CPU's result, COPY_MB MiB */
 };
 
 static struct xs_handle *xs;
@@ -102,14 +115,38 @@ static int put(const char *key, const char *val)
 	return vgt_put(xs, path, val);
 }
 
-/* The value of key (malloc'd) once it exists, NULL after WAIT_SECS. */
+/*
+ * The value of key (malloc'd) once it exists, NULL after WAIT_SECS.
+ * Blocked on a watch between looks, not polling: dom0 measures while we
+ * wait, and every xenstore read costs its xenstored CPU.
+ */
 static char *await(const char *key)
 {
+	uint64_t deadline = xv_bench_now_ns() + WAIT_SECS * 1000000000ull;
 	char path[96];
-	char *val;
+	char *val, **w;
+	unsigned int len;
+	bool watched;
 
 	snprintf(path, sizeof(path), "data/vgbench/%s", key);
-	val = vgt_wait_node(xs, path, WAIT_SECS);
+	watched = xs_watch(xs, path, "vgb");
+	for (;;) {
+		struct pollfd pfd = {xs_fileno(xs), POLLIN, 0};
+
+		val = xs_read(xs, XBT_NULL, path, &len);
+		if (val || xv_bench_now_ns() > deadline)
+			break;
+		if (!watched) {
+			usleep(200000);
+			continue;
+		}
+		/* a look every 5 s anyway, should an event not come */
+		if (poll(&pfd, 1, 5000) > 0)
+			while ((w = xs_check_watch(xs)) != NULL)
+				free(w);
+	}
+	if (watched)
+		xs_unwatch(xs, path, "vgb");
 	if (!val)
 		fprintf(stderr, "vgbench: dom0 never wrote %s\n", path);
 	return val;
@@ -242,18 +279,6 @@ static void tiny_cmd(struct vgb *v)
 	set_cmd(v, &b);
 }
 
-static void e2e_line(struct vgb *v, const char *name, double ns,
-		     unsigned int ops)
-{
-	/* where the time goes: queueing (copy + scan of the commands, the
-	 * ring round trip) vs the GPU run and the fence's way back */
-	printf("vgbench: %s: %.0f us a run, of which %.0f us in "
-	       "xenvgpu_submit\n",
-	       name, ns * ops / 1000, (double)v->submit_ns / (RUNS + 1) / 1000);
-	printf("XVBENCH e2e %u %s %.2f %u\n", v->round, name, ns, RUNS);
-	fflush(stdout);
-}
-
 static void check(struct vgb *v, const char *what, const void *got,
 		  const void *want, size_t bytes)
 {
@@ -266,71 +291,156 @@ static void check(struct vgb *v, const char *what, const void *got,
 	}
 }
 
-static void throughput(struct vgb *v)
+static const char *const case_names[] = {"copy_16MiB", "saxpy_4M",
+					 "matmul_256"};
+
+/* The inputs of case c (the same data as bench-gpu-direct's), and its
+ * command in v->cmd. */
+static void case_begin(struct vgb *v, int c)
 {
 	const size_t copy_bytes = (size_t)COPY_MB << 20;
 	struct xv_cmd_builder b;
 	uint8_t *x = xenvgpu_buf_ptr(v->buf[0]),
 		*y = xenvgpu_buf_ptr(v->buf[1]);
 	float *a = xenvgpu_buf_ptr(v->buf[2]), *bm = xenvgpu_buf_ptr(v->buf[3]);
-	float *ref = malloc(copy_bytes);
+
+	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
+	if (c == 0) {
+		for (size_t i = 0; i < copy_bytes; i++)
+			x[i] = (uint8_t)(i * 131);
+		xv_cmd_copy(&b, VA_X, VA_Y, copy_bytes);
+	} else if (c == 1) {
+		for (size_t i = 0; i < SAXPY_N; i++) {
+			((float *)x)[i] = (float)(i % 1000) / 7.0f;
+			((float *)y)[i] = (float)(i % 777) / 3.0f;
+		}
+		memcpy(v->ref, y, SAXPY_N * sizeof(float));
+		v->saxpy_runs = 0;
+		xv_cmd_saxpy(&b, VA_X, VA_Y, SAXPY_N, 1.5f);
+	} else {
+		for (size_t i = 0; i < MM * MM; i++) {
+			a[i] = (float)(i % 101) / 11.0f;
+			bm[i] = (float)(i % 97) / 13.0f;
+		}
+		xv_cmd_matmul(&b, VA_A, VA_B, VA_C, MM, MM, MM);
+	}
+	set_cmd(v, &b);
+	v->cur_case = c;
+}
+
+/* Check the current case's result against the CPU's, bit for bit. */
+static void case_end(struct vgb *v)
+{
+	const uint8_t *x = xenvgpu_buf_ptr(v->buf[0]),
+		      *y = xenvgpu_buf_ptr(v->buf[1]);
+	char what[64];
+
+	switch (v->cur_case) {
+	case 0:
+		check(v, "COPY 16 MiB", y, x, (size_t)COPY_MB << 20);
+		break;
+	case 1:
+		/* every run, untimed ones too, added 1.5 x once */
+		for (unsigned int r = 0; r < v->saxpy_runs; r++)
+			xv_ref_saxpy(v->ref, (const float *)x, SAXPY_N, 1.5f);
+		snprintf(what, sizeof(what), "SAXPY 4 Mi (%u runs)",
+			 v->saxpy_runs);
+		check(v, what, y, v->ref, SAXPY_N * sizeof(float));
+		break;
+	case 2:
+		xv_ref_matmul(v->ref, xenvgpu_buf_ptr(v->buf[2]),
+			      xenvgpu_buf_ptr(v->buf[3]), MM, MM, MM);
+		check(v, "MATMUL 256", xenvgpu_buf_ptr(v->buf[4]), v->ref,
+		      MM * MM * sizeof(float));
+		break;
+	default:
+		break;
+	}
+	v->cur_case = -1;
+}
+
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Our side of one pair: an untimed run, then the median of runs. */
+static void pair_side(struct vgb *v, unsigned int runs, char *ans, size_t len)
+{
+	uint64_t c0 = cpu_ns();
 	double ns;
 
-	if (!ref) {
+	v->submit_ns = 0;
+	ns = xv_bench_median_ns(runs, 1, submit_wait, v);
+	if (v->cur_case == 1)
+		v->saxpy_runs += runs + 1;
+	snprintf(ans, len, "ok %.0f %.0f %.0f", ns,
+		 (double)v->submit_ns / (runs + 1),
+		 (double)(cpu_ns() - c0) / (runs + 1));
+}
+
+/* The throughput pairs, as bench-gpu-direct in dom0 asks for them. */
+static void pairs(struct vgb *v)
+{
+	unsigned int seq, sides = 0;
+
+	v->cur_case = -1;
+	v->ref = malloc((size_t)COPY_MB << 20);
+	if (!v->ref) {
 		failed(v, "reference buffer", -ENOMEM);
 		return;
 	}
-	printf("vgbench: throughput: COPY 16 MiB\n");
+	printf("vgbench: throughput pairs (dom0 conducts)\n");
 	fflush(stdout);
-	/* the same data as bench-gpu-direct's */
-	for (size_t i = 0; i < copy_bytes; i++)
-		x[i] = (uint8_t)(i * 131);
+	put("e2e-ready", "1");
+	for (seq = 1;; seq++) {
+		char key[32], name[32], ans[96];
+		unsigned int runs = 0;
+		char *val;
+		int c;
 
-	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
-	xv_cmd_copy(&b, VA_X, VA_Y, copy_bytes);
-	set_cmd(v, &b);
-	v->submit_ns = 0;
-	ns = xv_bench_median_ns(RUNS, COPY_MB, submit_wait, v);
-	check(v, "COPY 16 MiB", y, x, copy_bytes);
-	if (v->failures)
-		goto out;
-	e2e_line(v, "copy_16MiB", ns, COPY_MB);
-
-	for (size_t i = 0; i < SAXPY_N; i++) {
-		((float *)x)[i] = (float)(i % 1000) / 7.0f;
-		((float *)y)[i] = (float)(i % 777) / 3.0f;
+		snprintf(key, sizeof(key), "e2e-go-%u", seq);
+		val = await(key);
+		if (!val) {
+			v->failures++;
+			break;
+		}
+		if (strcmp(val, "end") == 0) {
+			free(val);
+			break;
+		}
+		name[0] = 0;
+		if (sscanf(val, "%31s %u", name, &runs) != 2)
+			runs = 0;
+		free(val);
+		for (c = 0; c < 3; c++)
+			if (strcmp(name, case_names[c]) == 0)
+				break;
+		snprintf(key, sizeof(key), "e2e-done-%u", seq);
+		if (c == 3 || runs == 0 || runs > MAX_RUNS) {
+			fprintf(stderr, "vgbench: dom0 asked for '%s' x %u\n",
+				name, runs);
+			v->failures++;
+			put(key, "failed");
+			break;
+		}
+		if (c != v->cur_case) {
+			case_end(v);
+			case_begin(v, c);
+		}
+		pair_side(v, runs, ans, sizeof(ans));
+		put(key, v->failures ? "failed" : ans);
+		if (v->failures)
+			break;
+		sides++;
 	}
-	memcpy(ref, y, SAXPY_N * sizeof(float));
-	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
-	xv_cmd_saxpy(&b, VA_X, VA_Y, SAXPY_N, 1.5f);
-	set_cmd(v, &b);
-	v->submit_ns = 0;
-	ns = xv_bench_median_ns(RUNS, 2 * SAXPY_N / 1000000, submit_wait, v);
-	/* the warm-up run and RUNS timed ones each added 1.5 x once */
-	for (unsigned int r = 0; r < RUNS + 1; r++)
-		xv_ref_saxpy(ref, (const float *)x, SAXPY_N, 1.5f);
-	check(v, "SAXPY 4 Mi (6 runs)", y, ref, SAXPY_N * sizeof(float));
-	if (v->failures)
-		goto out;
-	e2e_line(v, "saxpy_4M", ns, 2 * SAXPY_N / 1000000);
-
-	for (size_t i = 0; i < MM * MM; i++) {
-		a[i] = (float)(i % 101) / 11.0f;
-		bm[i] = (float)(i % 97) / 13.0f;
-	}
-	xv_cmd_builder_init(&b, v->cmd, sizeof(v->cmd));
-	xv_cmd_matmul(&b, VA_A, VA_B, VA_C, MM, MM, MM);
-	set_cmd(v, &b);
-	v->submit_ns = 0;
-	ns = xv_bench_median_ns(RUNS, 2ull * MM * MM * MM / 1000000,
-				submit_wait, v);
-	xv_ref_matmul(ref, a, bm, MM, MM, MM);
-	check(v, "MATMUL 256", xenvgpu_buf_ptr(v->buf[4]), ref,
-	      MM * MM * sizeof(float));
-	if (!v->failures)
-		e2e_line(v, "matmul_256", ns, 2 * MM * MM * MM / 1000000);
-out:
-	free(ref);
+	case_end(v);
+	printf("vgbench: %u measurements through the vGPU for dom0\n", sides);
+	free(v->ref);
+	v->ref = NULL;
 }
 
 /* The steady-state window dom0 counts grant operations over. */
@@ -413,7 +523,7 @@ int main(void)
 	struct vgb v;
 	double rt_on = 0, rt_off = 0, burst_on = 0, burst_off = 0;
 	char *mode;
-	bool full;
+	bool full, pairs_only;
 
 	memset(&v, 0, sizeof(v));
 	xs = xs_open(0);
@@ -425,29 +535,14 @@ int main(void)
 	if (!mode)
 		return 1;
 	full = strcmp(mode, "full") == 0;
+	pairs_only = strcmp(mode, "pairs") == 0;
 	printf("vgbench: mode %s\n", mode);
 	free(mode);
 
-	if (setup(&v, true, full) == 0) {
-		/* dom0 runs the direct path right before each round: the
-		 * pair sees the same load on the machine around QEMU */
-		for (v.round = 1; full && v.round <= ROUNDS && !v.failures;
-		     v.round++) {
-			char key[32];
-			char *val;
-
-			snprintf(key, sizeof(key), "e2e-go-%u", v.round);
-			val = await(key);
-			if (!val) {
-				v.failures++;
-				break;
-			}
-			free(val);
-			throughput(&v);
-			snprintf(key, sizeof(key), "e2e-done-%u", v.round);
-			put(key, v.failures ? "failed" : "ok");
-		}
-		if (!v.failures)
+	if (setup(&v, true, full || pairs_only) == 0) {
+		if (full || pairs_only)
+			pairs(&v);
+		if (!v.failures && !pairs_only)
 			grant_window(&v);
 		if (full && !v.failures) {
 			rt_on = round_trip_ns(&v, 1);

@@ -2,16 +2,21 @@
 # tests: only a program that fails or a result that is wrong counts
 # against the run. Everything below runs in ONE boot, so each figure has
 # its baseline from the same machine state:
-#  1. direct: the reference GPU driven by a program in dom0
-#     (bench-gpu-direct: same shadow walk, GPU TLB and IOMMU model, no
-#     ring, no grants), COPY 16 MiB, SAXPY 4 Mi, MATMUL 256, in rounds
-#     alternating with the guest's same loops through its vGPU (below);
-#  2. xenvgpud as in production; a domU (profile medium) runs vgbench:
-#     the same submissions through its vGPU (3 rounds, each right after
-#     a direct run), the grant window (dom0 counts the daemon's gntdev
-#     ioctls with strace attached for just that window, and reads the
-#     daemon's own counters around it), then the submission round trip
-#     with and without notification hold-off;
+#  0. what granted pages cost the engine, with no guest: bench-gpu-direct
+#     --copy-mem runs the direct COPY on dom0's own pages and on pages
+#     dom0 granted to itself and mapped back through gntdev (the way
+#     xenvgpud reaches a guest's), BV_MEM_PAIRS pairs, alternating;
+#  1. xenvgpud as in production; a domU (profile medium) runs vgbench.
+#     Throughput: bench-gpu-direct --pairs in dom0 (the reference GPU
+#     with the same shadow walk, GPU TLB and IOMMU model, driven by a
+#     program: no ring, no grants) conducts BV_PAIRS pairs a case (COPY
+#     16 MiB, SAXPY 4 Mi, MATMUL 256) of its own measurement and the
+#     guest's same submissions through its vGPU, in alternating order,
+#     both sides blocked on xenstore watches while the other measures;
+#  2. then, in the same guest, the grant window (dom0 counts the
+#     daemon's gntdev ioctls with strace attached for just that window,
+#     and reads the daemon's own counters around it), then the
+#     submission round trip with and without notification hold-off;
 #  3. xenvgpud --no-pin-cache (every request maps and unmaps its grants):
 #     a second domU runs only the grant window, counted the same way.
 # The frame suite:30-vgpu/figures holds the lines the host turns into
@@ -40,32 +45,28 @@ bv_until() {
 }
 bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
 
-# bv_direct ROUND: the direct path, in dom0, while the guest waits.
-bv_direct() {
-	local f=/run/res/$SCEN.direct-$1
-	stage "bench: round $1: reference GPU driven directly in dom0"
-	timeout 600 /xv/bin/bench-gpu-direct >"$f" 2>&1 ||
-		bv_fail "bench-gpu-direct exited $?"
-	grep '^{' "$f" | sed "s/^/XVBENCH direct-$1 /" >>"$BV_FIG"
-	grep -v '^{' "$f" | sed "s/^/# $1: /" >>"$BV_FIG"
-}
-
-# bv_rounds NAME: BV_ROUNDS rounds of: the direct path in dom0 (no guest
-# work running), then the guest's throughput loops through the vGPU.
-# Pairing them in time keeps a change of the host's load (other QEMUs on
-# the same cores) from skewing the ratio: the host reports the median of
-# the per-round ratios.
-BV_ROUNDS=3
-bv_rounds() {
-	local d=/local/domain/$BV_ID/data/vgbench r=1
-	while [ $r -le $BV_ROUNDS ]; do
-		bv_direct "$r"
-		stage "bench: round $r: $1 through its vGPU"
-		xenstore-write "$d/e2e-go-$r" 1
-		bv_quiet 900 sh -c "xenstore-read $d/e2e-done-$r || ! xenstore-read /local/domain/$BV_ID/name" ||
-			bv_fail "$1 never finished round $r"
-		r=$((r + 1))
-	done
+# bv_pairs NAME: the throughput pairs. Once the guest has its buffers
+# mapped, bench-gpu-direct conducts: per case BV_PAIRS pairs of a direct
+# measurement in dom0 and the guest's through its vGPU, the order
+# alternating (direct first, then vGPU first) so that a drift of the
+# machine's speed (other QEMUs on the same host cores, Xen scrubbing)
+# cancels out; the host reports the median of the per-pair ratios and
+# their spread (tests/bed/bench-report.sh). While it runs, nothing else
+# in dom0 polls: this shell waits for it.
+BV_PAIRS=11
+bv_pairs() {
+	local d=/local/domain/$BV_ID/data/vgbench f=/run/res/$SCEN.pairs
+	if ! bv_quiet 600 sh -c "xenstore-read $d/e2e-ready || ! xenstore-read /local/domain/$BV_ID/name" ||
+		! xenstore-read "$d/e2e-ready" >/dev/null 2>&1; then
+		bv_fail "$1 never mapped its buffers"
+		return 1
+	fi
+	stage "bench: $BV_PAIRS pairs a case: direct in dom0 and $1 through its vGPU"
+	timeout 1200 /xv/bin/bench-gpu-direct --pairs "$BV_PAIRS" \
+		--domid "$BV_ID" --daemon-pid "$BV_PID" >"$f" 2>&1 ||
+		bv_fail "bench-gpu-direct --pairs exited $?"
+	grep '^XVBENCH ' "$f" >>"$BV_FIG"
+	grep -v '^XVBENCH ' "$f" | sed 's/^/# /' >>"$BV_FIG"
 }
 
 # bv_daemon LOG [OPTION...]: start xenvgpud, wait until it serves.
@@ -192,10 +193,37 @@ bv_result() {
 	domu_destroy
 }
 
+# bv_gntmem: step 0 above. gntalloc's limit (1024 pages) is raised for
+# the 32 MiB of buffers and put back after.
+BV_MEM_PAIRS=4
+bv_gntmem() {
+	local lim=/sys/module/xen_gntalloc/parameters/limit f=/run/res/$SCEN.gntmem
+	local old i a m
+	old=$(cat "$lim" 2>/dev/null)
+	echo 20000 >"$lim" 2>/dev/null || bv_fail "cannot raise gntalloc's limit"
+	stage "bench: direct COPY on own vs self-granted pages, $BV_MEM_PAIRS pairs"
+	i=1
+	while [ $i -le $BV_MEM_PAIRS ]; do
+		a="own gnt"
+		[ $((i % 2)) = 1 ] || a="gnt own"
+		for m in $a; do
+			timeout 300 /xv/bin/bench-gpu-direct --copy-mem $m >"$f" 2>&1 ||
+				bv_fail "bench-gpu-direct --copy-mem $m exited $?"
+			grep '^XVBENCH ' "$f" | sed "s/\$/ pair=$i/" >>"$BV_FIG"
+			grep -v '^XVBENCH ' "$f" | sed 's/^/# /' >>"$BV_FIG"
+		done
+		i=$((i + 1))
+	done
+	[ -z "$old" ] || echo "$old" >"$lim"
+}
+
+# ---- 1. granted pages, no guest --------------------------------------------
+bv_gntmem
+
 # ---- 2. the vGPU as in production ------------------------------------------
 bv_daemon /run/res/xenvgpud-bench.log -v
 if bv_guest bv1 full; then
-	bv_rounds bv1
+	bv_pairs bv1
 	bv_window bv1 pin_cache
 	bv_result bv1
 fi
