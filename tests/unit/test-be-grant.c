@@ -82,6 +82,28 @@ static int fake_unmap(void *h, void *start, uint32_t count)
 
 static const struct be_grant_io fake_io = {fake_map, fake_unmap};
 
+/* A second double whose blocks the kernel places, as it places gntdev's
+ * mappings (mmap with no address), for the spacing test. */
+static void *mmap_map(void *h, uint32_t count, uint32_t domid, uint32_t *refs,
+		      int prot)
+{
+	void *p = mmap(NULL, (size_t)count * 4096, prot,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	(void)h;
+	(void)domid;
+	(void)refs;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int mmap_unmap(void *h, void *start, uint32_t count)
+{
+	(void)h;
+	return munmap(start, (size_t)count * 4096);
+}
+
+static const struct be_grant_io mmap_io = {mmap_map, mmap_unmap};
+
 static xv_gaddr_t ga(uint32_t gref)
 {
 	return XV_GADDR_FROM_GREF(gref);
@@ -248,7 +270,48 @@ static void test_under_mapcache(void)
 	free(f);
 }
 
+/*
+ * Chunks of 512 grants mapped one after the other must not sit a power
+ * of two apart (be-grant.c, spacer()): with the spacer they are 513
+ * pages apart, without it 512. And everything goes with free.
+ */
+static void test_spacing(void)
+{
+	struct be_grant_config cfg = {5, &mmap_io, NULL};
+	const struct xv_mapper_ops *ops = &be_grant_mapper_ops;
+	static xv_gaddr_t a[512];
+	static void *pages[8][512];
+	struct be_grant_stats st;
+	struct be_grant *g;
+	unsigned int spaced = 0;
+
+	CU_ASSERT_EQUAL_FATAL(be_grant_new(&cfg, &g), 0);
+	for (unsigned int c = 0; c < 8; c++) {
+		for (unsigned int i = 0; i < 512; i++)
+			a[i] = ga(1 + c * 512 + i);
+		CU_ASSERT_EQUAL_FATAL(
+		    ops->map_batch(g, 5, a, 512, XV_PIN_READWRITE, pages[c]),
+		    0);
+		if (c) {
+			uintptr_t d =
+			    (uintptr_t)pages[c - 1][0] - (uintptr_t)pages[c][0];
+
+			CU_ASSERT_NOT_EQUAL(d, 512u * 4096u);
+			spaced += d == 513u * 4096u;
+		}
+	}
+	/* the kernel's top-down placement gives the intended spacing */
+	CU_ASSERT_EQUAL(spaced, 7);
+	for (unsigned int c = 0; c < 8; c++)
+		ops->unmap_batch(g, pages[c], 512);
+	be_grant_get_stats(g, &st);
+	CU_ASSERT_EQUAL(st.live_chunks, 0);
+	CU_ASSERT_EQUAL(st.unmap_calls, 8);
+	be_grant_free(g);
+}
+
 static const struct xv_test_case cases[] = {
+    {"chunks are spaced in the address space", test_spacing},
     {"batches as chunks, unmapped whole", test_chunks},
     {"other domains and bad addresses refused", test_refusals},
     {"under the real map cache", test_under_mapcache},
