@@ -24,8 +24,10 @@
 #                              bench-gpu-direct --copy-mem in dom0: COPY
 #                              16 MiB on its own pages (MEM own) or on
 #                              self-granted ones mapped through gntdev
-#                              (gnt), a run and its engine busy time; the
-#                              figure is the median over pairs of own/gnt
+#                              (gnt: source and destination 16 MiB apart;
+#                              gnt-skew: one page more), a run and its
+#                              engine busy time; the figures are the
+#                              medians over pairs of own/gnt, own/gnt-skew
 #   XVBENCH json {json}        vgbench's round trips, final already
 #   XVBENCH grants LABEL submits=N strace_map=N strace_unmap=N
 #                  daemon_map=N daemon_unmap=N window=ok|failed
@@ -184,32 +186,41 @@ END {
 			median(gs, k) / 1e6, md / 1e6, median(db, k) / 1e6,
 			median(dt, k) / 1e6, median(eng, k)
 	}
-	k = 0
-	list = ""
-	for (p = 1; p <= gmpairs; p++) {
-		if (gmrun["own", p] <= 0 || gmrun["gnt", p] <= 0)
+	# own vs gnt (source and destination 16 MiB apart in one gntdev
+	# mapping) and vs gnt-skew (one page more apart)
+	split("gnt gnt-skew", mems, " ")
+	split("copy_16MiB_granted_pages copy_16MiB_granted_pages_skewed", \
+	      mcases, " ")
+	for (mi = 1; mi <= 2; mi++) {
+		m = mems[mi]
+		k = 0
+		list = ""
+		for (p = 1; p <= gmpairs; p++) {
+			if (gmrun["own", p] <= 0 || gmrun[m, p] <= 0)
+				continue
+			k++
+			gr_[k] = gmrun["own", p] / gmrun[m, p]
+			go_[k] = gmrun["own", p]; gg_[k] = gmrun[m, p]
+			gb_[k] = gmbusy["own", p] > 0 ? \
+				gmbusy[m, p] / gmbusy["own", p] : 0
+			list = list (list == "" ? "" : ",") sprintf("%.3f", gr_[k])
+		}
+		if (!k)
 			continue
-		k++
-		gr_[k] = gmrun["own", p] / gmrun["gnt", p]
-		go_[k] = gmrun["own", p]; gg_[k] = gmrun["gnt", p]
-		gb_[k] = gmbusy["own", p] > 0 ? \
-			gmbusy["gnt", p] / gmbusy["own", p] : 0
-		list = list (list == "" ? "" : ",") sprintf("%.3f", gr_[k])
-	}
-	if (k) {
 		msp = median(gr_, k); mo = median(go_, k); mg = median(gg_, k)
 		emit(sprintf("{\"bench\":\"bed-gpu-direct-memory\"," \
-			"\"case\":\"copy_16MiB_granted_pages\",\"ns_per_op\":%.2f," \
+			"\"case\":\"%s\",\"ns_per_op\":%.2f," \
 			"\"baseline\":\"own_pages\",\"baseline_ns_per_op\":%.2f," \
 			"\"ratio\":%.3f,\"throughput_ratio\":%.3f," \
 			"\"pair_throughput_ratios\":[%s],\"engine_busy_ratio\":" \
-			"%.3f,\"pairs\":%d}", mg / 16, mo / 16, mg / mo, msp,
-			list, median(gb_, k), k))
-		printf "bed-gpu-direct-memory/copy_16MiB_granted_pages: the " \
-			"direct COPY on self-granted pages (gntdev) runs at " \
+			"%.3f,\"pairs\":%d}", mcases[mi], mg / 16, mo / 16, \
+			mg / mo, msp, list, median(gb_, k), k))
+		printf "bed-gpu-direct-memory/%s: the direct COPY on " \
+			"self-granted pages (gntdev, --copy-mem %s) runs at " \
 			"%.2f of its speed on its own pages (%.1f vs %.1f ms a " \
-			"run, engine busy %.2fx); median of %d pairs (%s)\n", msp,
-			mg / 1e6, mo / 1e6, median(gb_, k), k, list
+			"run, engine busy %.2fx); median of %d pairs (%s)\n", \
+			mcases[mi], m, msp, mg / 1e6, mo / 1e6, median(gb_, k), \
+			k, list
 	}
 	if (have["pin_cache"] && have["no_pin_cache"]) {
 		s = gr["pin_cache", "submits"]; bs = gr["no_pin_cache", "submits"]

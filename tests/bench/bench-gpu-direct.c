@@ -31,12 +31,14 @@
  * each side (from /proc, in clock ticks), and what the guest says of its
  * own. One line a pair: "XVBENCH pair <case> <n> <dv|vd> key=value...".
  *
- * With --copy-mem own|gnt (dom0 of the bed only) it runs the COPY case
- * alone (one untimed run, then the median of RUNS) with its 32 MiB of
- * buffers either in its own memory or in pages dom0 granted to itself
- * (gntalloc) and mapped back through gntdev, the way xenvgpud reaches a
- * guest's pages: "XVBENCH gntmem <own|gnt> run=<ns> busy=<ns>". It tells
- * what touching granted pages costs the engine, without a guest.
+ * With --copy-mem own|gnt|gnt-skew (dom0 of the bed only) it runs the
+ * COPY case alone (one untimed run, then the median of RUNS) with its
+ * 32 MiB of buffers either in its own memory or in pages dom0 granted to
+ * itself (gntalloc) and mapped back through gntdev in one mapping, the
+ * way xenvgpud reaches a guest's pages: "XVBENCH gntmem <mem> run=<ns>
+ * busy=<ns>". In "gnt" the source and destination pages are exactly
+ * 16 MiB apart in the mapping, in "gnt-skew" one page more: it tells
+ * what granted pages cost the engine from what that alignment costs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -92,14 +94,16 @@ static struct {
 } B;
 
 /*
- * --copy-mem gnt: the data pages guest_map hands out come from a pool of
- * self-granted pages instead of the fake guest memory (tables stay
- * there); host_page[] says which, by guest frame.
+ * --copy-mem gnt, gnt-skew: the data pages guest_map hands out come from
+ * a pool of self-granted pages instead of the fake guest memory (tables
+ * stay there); host_page[] says which, by guest frame. The pool has one
+ * page more than the buffers, for gnt-skew.
  */
 #define GNT_PAGES (2u * (COPY_MB << 20) / XV_PAGE_SIZE)
 static struct {
 	uint8_t *pool;
 	uint32_t used;
+	bool skew; /* leave one pool page between the source and destination */
 	void *host_page[MAX_PAGES + 1];
 } G;
 
@@ -200,7 +204,9 @@ static void guest_map(uint64_t va, size_t bytes, const void *src)
 			fprintf(stderr, "out of guest pages\n");
 			exit(1);
 		}
-		if (G.pool && G.used < GNT_PAGES &&
+		if (G.skew && G.used == GNT_PAGES / 2)
+			G.used++;
+		if (G.pool && G.used < GNT_PAGES + 1 &&
 		    xv_gaddr_frame(g) <= MAX_PAGES)
 			G.host_page[xv_gaddr_frame(g)] =
 			    G.pool + (size_t)XV_PAGE_SIZE * G.used++;
@@ -629,15 +635,15 @@ static int gnt_pool(void)
 {
 	xengntshr_handle *xs = xengntshr_open(NULL, 0);
 	xengnttab_handle *xg = xengnttab_open(NULL, 0);
-	uint32_t *refs = calloc(GNT_PAGES, sizeof(*refs));
+	uint32_t *refs = calloc(GNT_PAGES + 1, sizeof(*refs));
 
 	/* the handles and the shared pages live until we exit */
 	if (!xs || !xg || !refs ||
-	    !xengntshr_share_pages(xs, 0, GNT_PAGES, refs, 1)) {
+	    !xengntshr_share_pages(xs, 0, GNT_PAGES + 1, refs, 1)) {
 		perror("gpu-direct: gntalloc");
 		return -1;
 	}
-	G.pool = xengnttab_map_domain_grant_refs(xg, GNT_PAGES, 0, refs,
+	G.pool = xengnttab_map_domain_grant_refs(xg, GNT_PAGES + 1, 0, refs,
 						 PROT_READ | PROT_WRITE);
 	if (!G.pool) {
 		perror("gpu-direct: gntdev map of our own grants");
@@ -647,14 +653,15 @@ static int gnt_pool(void)
 	return 0;
 }
 
-/* --copy-mem own|gnt: COPY 16 MiB alone, in the memory named. */
+/* --copy-mem own|gnt|gnt-skew: COPY 16 MiB alone, in the memory named. */
 static int copy_mem(const char *mem)
 {
 	const size_t copy_bytes = (size_t)COPY_MB << 20;
 	struct xv_gpu_stats g0, g1;
 	double ns;
 
-	if (strcmp(mem, "gnt") == 0 ? gnt_pool() : strcmp(mem, "own"))
+	G.skew = strcmp(mem, "gnt-skew") == 0;
+	if (strcmp(mem, "gnt") == 0 || G.skew ? gnt_pool() : strcmp(mem, "own"))
 		return 2;
 	setup();
 	B.src = malloc(copy_bytes);
@@ -691,8 +698,9 @@ int main(int argc, char **argv)
 			P.daemon_pid = atoi(argv[i + 1]);
 	}
 	if (argc > 1 && (!pairs || !P.domid || P.daemon_pid <= 0)) {
-		fprintf(stderr, "usage: bench-gpu-direct [--pairs N --domid D "
-				"--daemon-pid P | --copy-mem own|gnt]\n");
+		fprintf(stderr,
+			"usage: bench-gpu-direct [--pairs N --domid D "
+			"--daemon-pid P | --copy-mem own|gnt|gnt-skew]\n");
 		return 2;
 	}
 

@@ -5,7 +5,9 @@
 #  0. what granted pages cost the engine, with no guest: bench-gpu-direct
 #     --copy-mem runs the direct COPY on dom0's own pages and on pages
 #     dom0 granted to itself and mapped back through gntdev (the way
-#     xenvgpud reaches a guest's), BV_MEM_PAIRS pairs, alternating;
+#     xenvgpud reaches a guest's), with the source and destination pages
+#     16 MiB apart in that mapping or one page more, BV_MEM_PAIRS pairs,
+#     alternating;
 #  1. xenvgpud as in production; a domU (profile medium) runs vgbench.
 #     Throughput: bench-gpu-direct --pairs in dom0 (the reference GPU
 #     with the same shadow walk, GPU TLB and IOMMU model, driven by a
@@ -204,8 +206,8 @@ bv_gntmem() {
 	stage "bench: direct COPY on own vs self-granted pages, $BV_MEM_PAIRS pairs"
 	i=1
 	while [ $i -le $BV_MEM_PAIRS ]; do
-		a="own gnt"
-		[ $((i % 2)) = 1 ] || a="gnt own"
+		a="own gnt gnt-skew"
+		[ $((i % 2)) = 1 ] || a="gnt-skew gnt own"
 		for m in $a; do
 			timeout 300 /xv/bin/bench-gpu-direct --copy-mem $m >"$f" 2>&1 ||
 				bv_fail "bench-gpu-direct --copy-mem $m exited $?"
