@@ -90,7 +90,7 @@ struct xv_mc_hits {
 
 /* Fill h for mc (the directory never moves during mc's life). */
 void xv_mapcache_hits_init(struct xv_mapcache *mc, struct xv_mc_hits *h);
-/* Count n pins taken with xv_mc_pin_hit_gref in the cache's statistics. */
+/* Count n pins taken with xv_mc_pin_hit in the cache's statistics. */
 void xv_mapcache_count_hits(struct xv_mapcache *mc, uint64_t n);
 /* Take the first pin on e, a cached but unused entry (refs 0): it leaves
  * the LRU. Out of line: it touches the list. */
