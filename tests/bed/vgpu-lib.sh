@@ -1,5 +1,5 @@
 # Shell helpers the vGPU scenarios share (scenarios/40-vgpu.sh, 50-gpu.sh,
-# 55-gpu-guest.sh, 60-*.sh and run/20-vgpu-demo.sh). mkimages.sh stages
+# 55-gpu-guest.sh, 60-*.sh, run/20-vgpu-demo.sh and bench/30-vgpu.sh). mkimages.sh stages
 # it as /xv/vgpu-lib.sh; a scenario sources it after runner.sh (which
 # dom0's /init already sourced) and uses runner.sh's stage, emit,
 # suite_result, remaining, domu_state and DOMU/DOMID/DOMU_LOG.
@@ -27,18 +27,25 @@ vg_check() {
 	shift
 	if "$@" >>"$VG_CHECKS" 2>&1; then vg_ok "$what"; else vg_fail "$what"; fi
 }
-# vg_until SECONDS CMD...: retry CMD every 0.5 s until it succeeds, at
-# most SECONDS and never past the scenario's deadline.
-vg_until() {
-	local n=$(($1 * 2))
-	shift
+# vg_retry TRIES STEP CMD...: run CMD (output dropped) until it succeeds,
+# at most TRIES times STEP seconds apart, never past the scenario's
+# deadline.
+vg_retry() {
+	local n=$1 step=$2
+	shift 2
 	while [ $n -gt 0 ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		[ "$(remaining)" -le 1 ] && return 1
 		n=$((n - 1))
-		sleep 0.5
+		sleep "$step"
 	done
 	return 1
+}
+# vg_until SECONDS CMD...: retry CMD every 0.5 s for at most SECONDS.
+vg_until() {
+	local s=$1
+	shift
+	vg_retry $((s * 2)) 0.5 "$@"
 }
 # vg_checks_frame: the checks as a suite of their own, failed when any
 # check failed.

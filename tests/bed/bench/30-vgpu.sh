@@ -25,6 +25,8 @@
 # build/bench/bed-results.json (tests/bed/bench-report.sh).
 scenario_begin 1500
 
+. /xv/vgpu-lib.sh
+
 BV_FIG=/run/res/$SCEN.figures
 BV_FAILED=0
 CTL=/xv/bin/xenvgpu-ctl
@@ -35,17 +37,6 @@ bv_fail() {
 	bv_say "FAIL $*"
 	BV_FAILED=$((BV_FAILED + 1))
 }
-bv_until() {
-	local n=$(($1 * 2))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		n=$((n - 1))
-		sleep 0.5
-	done
-	return 1
-}
-bv_val() { awk -v k="$2" '$1 == k { print $2 }' "/run/xenvgpud/d$1-0" 2>/dev/null; }
 
 # bv_pairs NAME: the throughput pairs. Once the guest has its buffers
 # mapped, bench-gpu-direct conducts: per case BV_PAIRS pairs of a direct
@@ -77,7 +68,7 @@ bv_daemon() {
 	shift
 	/xv/bin/xenvgpud -F "$@" >>"$log" 2>&1 &
 	BV_PID=$!
-	bv_until 60 grep -q "serving vgpu" "$log" || bv_fail "xenvgpud $* did not start"
+	vg_until 60 grep -q "serving vgpu" "$log" || bv_fail "xenvgpud $* did not start"
 }
 bv_daemon_stop() {
 	kill -TERM "$BV_PID" 2>/dev/null
@@ -99,7 +90,7 @@ bv_guest() {
 	}
 	id=$(xl domid "$1")
 	BV_ID=$id
-	bv_until 120 grep -q '^XVTEST-UP' "/var/log/xen/console/guest-$1.log" || {
+	vg_until 120 grep -q '^XVTEST-UP' "/var/log/xen/console/guest-$1.log" || {
 		bv_fail "$1 did not come up"
 		return 1
 	}
@@ -115,14 +106,9 @@ bv_guest() {
 # 2 s with cheap commands only (no xl: one `xl list` costs dom0 more CPU
 # under TCG than a whole vGPU round trip, and the GPU engines run here).
 bv_quiet() {
-	local n=$(($1 / 2))
+	local s=$1
 	shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		n=$((n - 1))
-		sleep 2
-	done
-	return 1
+	vg_retry $((s / 2)) 2 "$@"
 }
 bv_ended() { # NAME: its vgbench ended, or the domain is gone
 	grep -q '^XVTEST-END vgbench rc=' "/var/log/xen/console/guest-$1.log" ||
@@ -146,22 +132,22 @@ bv_window() {
 	fi
 	stage "bench: grant window of $1 ($2)"
 	sleep 3 # the guest is idle: let the status file catch up
-	m0=$(bv_val "$id" grant-map-calls)
-	u0=$(bv_val "$id" grant-unmap-calls)
-	s0=$(bv_val "$id" submits)
+	m0=$(vg_stat "$id" grant-map-calls)
+	u0=$(vg_stat "$id" grant-unmap-calls)
+	s0=$(vg_stat "$id" submits)
 	# -f -p: every thread of the daemon (the vGPU's ring worker maps).
 	/usr/bin/strace -f -e trace=ioctl -o "$st" -p "$BV_PID" 2>"$st.err" &
 	spid=$!
-	bv_until 30 grep -q attached "$st.err" || bv_fail "strace did not attach"
+	vg_until 30 grep -q attached "$st.err" || bv_fail "strace did not attach"
 	xenstore-write "$d/go" 1
 	bv_quiet 900 sh -c "xenstore-read $d/done || ! xenstore-read /local/domain/$id/name" ||
 		bv_fail "$1 never finished its window"
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid"
 	sleep 3
-	m1=$(bv_val "$id" grant-map-calls)
-	u1=$(bv_val "$id" grant-unmap-calls)
-	s1=$(bv_val "$id" submits)
+	m1=$(vg_stat "$id" grant-map-calls)
+	u1=$(vg_stat "$id" grant-unmap-calls)
+	s1=$(vg_stat "$id" submits)
 	xenstore-write "$d/counted" 1
 	sm=$(grep -c 'IOCTL_GNTDEV_MAP_GRANT_REF' "$st")
 	su=$(grep -c 'IOCTL_GNTDEV_UNMAP_GRANT_REF' "$st")
