@@ -20,7 +20,7 @@
 #include "proto.h"
 
 /* One gntdev mapping (one map call): n pages from base, live of them
- * still held by the map cache; guard: its spacer page (see grant_map),
+ * still held by the map cache; guard: its spacer page (see spacer()),
  * or NULL. */
 struct chunk {
 	char *base;
@@ -85,36 +85,6 @@ int be_grant_new(const struct be_grant_config *cfg, struct be_grant **out)
 	return 0;
 }
 
-static void release_chunk(struct be_grant *g, struct chunk *c)
-{
-	tdelete(c, &g->chunks, chunk_cmp);
-	if (c->guard)
-		munmap(c->guard, XV_PAGE_SIZE);
-	/* A failed unmap leaves the pages mapped in our address space; the
-	 * guest cannot get them back until the daemon exits, but nothing
-	 * else can reach them either. */
-	g->io->unmap(g->handle, c->base, c->n);
-	stat_add(&g->st.unmap_calls, 1);
-	stat_add(&g->st.pages_unmapped, c->n);
-	stat_add(&g->st.live_chunks, (uint64_t)-1);
-	stat_add(&g->st.mapped_pages, (uint64_t)0 - c->n);
-	free(c);
-}
-
-void be_grant_free(struct be_grant *g)
-{
-	if (!g)
-		return;
-	/* the root node's first word points at its chunk (tsearch(3)) */
-	while (g->chunks) {
-		struct chunk *c = *(struct chunk **)g->chunks;
-
-		stat_add(&g->st.live_pages, (uint64_t)0 - c->live);
-		release_chunk(g, c);
-	}
-	free(g);
-}
-
 /*
  * The spacer page of a chunk of n pages about to be mapped: address
  * space only (PROT_NONE), unmapped with the chunk; NULL if none could be
@@ -151,6 +121,41 @@ static void *spacer(unsigned int n)
 	return r;
 }
 
+static void spacer_free(void *guard)
+{
+	if (guard)
+		munmap(guard, XV_PAGE_SIZE);
+}
+
+static void release_chunk(struct be_grant *g, struct chunk *c)
+{
+	tdelete(c, &g->chunks, chunk_cmp);
+	spacer_free(c->guard);
+	/* A failed unmap leaves the pages mapped in our address space; the
+	 * guest cannot get them back until the daemon exits, but nothing
+	 * else can reach them either. */
+	g->io->unmap(g->handle, c->base, c->n);
+	stat_add(&g->st.unmap_calls, 1);
+	stat_add(&g->st.pages_unmapped, c->n);
+	stat_add(&g->st.live_chunks, (uint64_t)-1);
+	stat_add(&g->st.mapped_pages, (uint64_t)0 - c->n);
+	free(c);
+}
+
+void be_grant_free(struct be_grant *g)
+{
+	if (!g)
+		return;
+	/* the root node's first word points at its chunk (tsearch(3)) */
+	while (g->chunks) {
+		struct chunk *c = *(struct chunk **)g->chunks;
+
+		stat_add(&g->st.live_pages, (uint64_t)0 - c->live);
+		release_chunk(g, c);
+	}
+	free(g);
+}
+
 static int grant_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 		     unsigned int n, enum xv_pin_access access, void **pages)
 {
@@ -184,8 +189,7 @@ static int grant_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 		/* all-or-nothing: nothing of the batch is mapped */
 		rc = errno == ENOMEM ? -ENOMEM : -EFAULT;
 		stat_add(&g->st.failed_maps, 1);
-		if (c->guard)
-			munmap(c->guard, XV_PAGE_SIZE);
+		spacer_free(c->guard);
 		free(c);
 		return rc;
 	}
@@ -195,8 +199,7 @@ static int grant_map(void *ctx, uint32_t domid, const xv_gaddr_t *gaddr,
 	if (!tsearch(c, &g->chunks, chunk_cmp)) {
 		g->io->unmap(g->handle, base, n);
 		stat_add(&g->st.unmap_calls, 1);
-		if (c->guard)
-			munmap(c->guard, XV_PAGE_SIZE);
+		spacer_free(c->guard);
 		free(c);
 		return -ENOMEM;
 	}
