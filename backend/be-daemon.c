@@ -210,7 +210,6 @@ static void fail(struct be_daemon *bd, struct be_device *d, int rc,
  * when it makes the domain (a dom0 node; checked all the same). */
 static void read_domain(struct be_daemon *bd, struct be_device *d)
 {
-	struct xv_be_status tmp;
 	char path[64];
 	unsigned int len = 0;
 	char *v;
@@ -218,8 +217,8 @@ static void read_domain(struct be_daemon *bd, struct be_device *d)
 	d->domain[0] = '\0';
 	snprintf(path, sizeof(path), "/local/domain/%u/vm", d->domid);
 	v = xs_read(bd->xs, XBT_NULL, path, &len);
-	if (v && strlen(v) == len && xv_be_status_set_domain(&tmp, v) == 0)
-		snprintf(d->domain, sizeof(d->domain), "%s", tmp.domain);
+	if (v && strlen(v) == len)
+		xv_be_status_set_domain(d->domain, v);
 	free(v);
 }
 

@@ -108,7 +108,7 @@ int xv_be_status_parse(const char *text, size_t len, struct xv_be_status *out)
 		if (strcmp(key, "domain") == 0) {
 			/* optional: older files lack it */
 			if (strcmp(val, "-") &&
-			    xv_be_status_set_domain(&st, val))
+			    xv_be_status_set_domain(st.domain, val))
 				return -EINVAL;
 			continue;
 		}
@@ -206,17 +206,17 @@ int xv_be_status_read(const char *dir, unsigned int domid, unsigned int devid,
 	return xv_be_status_parse(buf, (size_t)n, out);
 }
 
-int xv_be_status_set_domain(struct xv_be_status *st, const char *s)
+int xv_be_status_set_domain(char dom[XV_BE_STATUS_DOMMAX + 1], const char *s)
 {
 	size_t n = strlen(s);
 
-	st->domain[0] = '\0';
+	dom[0] = '\0';
 	if (n == 0 || n > XV_BE_STATUS_DOMMAX)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] <= ' ' || s[i] > '~')
 			return -EINVAL;
-	memcpy(st->domain, s, n + 1);
+	memcpy(dom, s, n + 1);
 	return 0;
 }
 

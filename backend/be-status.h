@@ -99,10 +99,10 @@ int xv_be_status_write(const char *dir, const struct xv_be_status *st);
 /* Read and parse dir's file of one device; 0, -ENOENT or -errno. */
 int xv_be_status_read(const char *dir, unsigned int domid, unsigned int devid,
 		      struct xv_be_status *out);
-/* s as a status file's domain: printable, no space, at most
- * XV_BE_STATUS_DOMMAX octets; otherwise "" (unknown). Returns 0 if it
- * was taken as is. */
-int xv_be_status_set_domain(struct xv_be_status *st, const char *s);
+/* Copy s into dom (a status file's domain field) if it is one: printable,
+ * no space, at most XV_BE_STATUS_DOMMAX octets; otherwise dom is ""
+ * (unknown). 0 if s was taken, else -EINVAL. */
+int xv_be_status_set_domain(char dom[XV_BE_STATUS_DOMMAX + 1], const char *s);
 /* Remove the file of one device (missing is fine). */
 int xv_be_status_remove(const char *dir, unsigned int domid,
 			unsigned int devid);

@@ -20,9 +20,10 @@ static struct xv_be_status sample(void)
 	memset(&st, 0, sizeof(st));
 	st.domid = 5;
 	st.devid = 1;
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(
-			    &st, "/vm/6c9e3f2a-54d1-4c1b-9e0f-1b2c3d4e5f60"),
-			0);
+	CU_ASSERT_EQUAL(
+	    xv_be_status_set_domain(st.domain,
+				    "/vm/6c9e3f2a-54d1-4c1b-9e0f-1b2c3d4e5f60"),
+	    0);
 	st.state = 4;
 	snprintf(st.profile, sizeof(st.profile), "small");
 	st.generation = 2;
@@ -126,14 +127,16 @@ static void test_domain(void)
 	/* refused values, each leaving the field empty */
 	memset(long_dom, 'a', sizeof(long_dom) - 1);
 	long_dom[sizeof(long_dom) - 1] = '\0';
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, long_dom), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, long_dom), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(st.domain, "");
 	long_dom[XV_BE_STATUS_DOMMAX] = '\0';
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, long_dom), 0);
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/a b"), -EINVAL);
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/a\tb"), -EINVAL);
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, "/vm/\x7f"), -EINVAL);
-	CU_ASSERT_EQUAL(xv_be_status_set_domain(&st, ""), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, long_dom), 0);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, "/vm/a b"), -EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, "/vm/a\tb"),
+			-EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, "/vm/\x7f"),
+			-EINVAL);
+	CU_ASSERT_EQUAL(xv_be_status_set_domain(st.domain, ""), -EINVAL);
 	CU_ASSERT_EQUAL(
 	    xv_be_status_parse("domid 1\ndomain /vm/a b\n", 23, &back),
 	    -EINVAL);
