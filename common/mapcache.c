@@ -402,14 +402,15 @@ static void evict_entries(struct xv_mapcache *mc, struct xv_mc_entry **v,
 		return;
 	for (unsigned int i = 0; i < k; i++) {
 		struct xv_mc_entry *e = v[i];
+		const struct mc_cold *c = cold_of(mc, e);
 
 		if (e->refs == 0)
 			lru_unlink(mc, e);
 		else
 			mc->npinned--;
-		tab_remove(mc, cold_of(mc, e)->key);
+		tab_remove(mc, c->key);
 		mc->ev_iova[i] = e->iova;
-		mc->ev_page[i] = cold_of(mc, e)->page;
+		mc->ev_page[i] = c->page;
 	}
 	mc->nent -= k;
 	mc->st.evictions += k;
